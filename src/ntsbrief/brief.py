@@ -1,0 +1,264 @@
+"""A brief: its pages' citations and notes, resolved across the whole brief.
+
+Front ends (the MkDocs plugin, the command line) drive it in three steps:
+
+1. ``brief.page(...)`` before a page's Markdown is converted; the Markdown
+   extension records each citation, note and interview reference on it;
+2. ``record.finish(html)`` after conversion, to take note texts out of the page;
+3. ``brief.resolve(order, href)`` once every page is converted: notes are
+   numbered in reading order, all citations are formatted in one batch, and
+   the result rewrites each page and fills the Notes and References lists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import render
+from .bibliography import Bibliography
+from .diagnostics import Diagnostics
+from .register import Register
+from .style import Formatted, FormatError, Formatter, Style
+from .syntax import Cluster, normalise, scan_source
+
+# href(from_page_key, to_page_key, anchor) -> a link usable on from_page
+HrefFunction = Callable[[str, str, str], str]
+
+
+@dataclass
+class CitationUse:
+    raw: str
+    cluster: Cluster
+    line: int | None
+    id: str = ""  # "cite-N", numbered across the brief in reading order
+    in_note: bool = False  # shown on the Notes page, inside a note's text
+
+
+@dataclass
+class NoteUse:
+    label: str
+    line: int | None
+    in_note: bool = False
+
+
+@dataclass
+class NoteDefinition:
+    label: str
+    line: int | None
+    html: str = ""
+
+
+class PageRecord:
+    """What the Markdown extension found on one page, with source lines."""
+
+    def __init__(self, key: str, path: str, markdown: str, line_offset: int, diagnostics: Diagnostics,
+                 register: Register | None):
+        self.key = key
+        self.path = path
+        self.line_offset = line_offset
+        self.citations: list[CitationUse] = []
+        self.note_uses: list[NoteUse] = []
+        self.definitions: list[NoteDefinition] = []
+        self._diagnostics = diagnostics
+        self._register = register
+        self._lines: dict[tuple[str, str], deque[int]] = defaultdict(deque)
+        for occurrence in scan_source(markdown):
+            self._lines[(occurrence.kind, occurrence.text)].append(occurrence.line + line_offset)
+
+    def _line(self, kind: str, text: str) -> int | None:
+        queue = self._lines.get((kind, normalise(text)))
+        return queue.popleft() if queue else None
+
+    def warn(self, line: int | None, message: str) -> None:
+        self._diagnostics.add(self.path, line, message)
+
+    # -- called by the Markdown extension, in reading order ------------------
+
+    def cite(self, raw: str, cluster: Cluster) -> int:
+        self.citations.append(CitationUse(raw, cluster, self._line("cluster", raw)))
+        return len(self.citations) - 1
+
+    def use_note(self, label: str, raw: str) -> int:
+        self.note_uses.append(NoteUse(label, self._line("note", raw)))
+        return len(self.note_uses) - 1
+
+    def define_note(self, label: str) -> int | None:
+        line = self._line("notedef", label)
+        for earlier in self.definitions:
+            if earlier.label == label:
+                where = f" (first at line {earlier.line})" if earlier.line else ""
+                self.warn(line, f"note '[^{label}]' is defined twice{where}; the second definition is ignored")
+                return None
+        self.definitions.append(NoteDefinition(label, line))
+        return len(self.definitions) - 1
+
+    def interviews(self, raw: str, ids: list[str]) -> str:
+        """The generated note text for ``[interviews: ...]``, or the raw text if it cannot be."""
+        line = self._line("interviews", raw)
+        if self._register is None:
+            self.warn(line, "interview reference but no interview register is configured ('interviews:' option)")
+            return raw
+        unknown = [i for i in ids if i not in self._register.interviews]
+        for ident in unknown:
+            self.warn(line, f"unknown interview '{ident}' (not in {self._register.path})")
+        if not ids:
+            self.warn(line, "interview reference names no interview")
+        if unknown or not ids:
+            return raw
+        return self._register.note_text(ids)
+
+    # -- after conversion -----------------------------------------------------
+
+    def finish(self, page_html: str) -> str:
+        """Keep the rendered note texts and return the page without them."""
+        page_html, texts = render.split_note_definitions(page_html)
+        for index, text in texts.items():
+            self.definitions[index].html = text
+            for kind, use in render.placeholders_in(text):
+                (self.citations if kind == "cite" else self.note_uses)[use].in_note = True
+        return page_html
+
+
+@dataclass
+class Resolution:
+    """Everything the front end needs to write the brief's pages."""
+
+    pages: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    notes_html: str = ""
+    references_html: str = ""
+    cited_keys: list[str] = field(default_factory=list)
+
+
+class Brief:
+    def __init__(self, bibliography: Bibliography, style: Style, formatter: Formatter,
+                 register: Register | None = None, locale: str | None = None,
+                 unverified_field: str = "verified", unverified_note: str = ""):
+        self.bibliography = bibliography
+        self.style = style
+        self.formatter = formatter
+        self.register = register
+        self.locale = locale
+        self.unverified_field = unverified_field
+        self.unverified_note = unverified_note
+        self.diagnostics = Diagnostics()
+        self.diagnostics.extend(bibliography.diagnostics)
+        if register is not None:
+            self.diagnostics.extend(register.diagnostics)
+        self.records: dict[str, PageRecord] = {}
+
+    def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
+        record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register)
+        self.records[key] = record
+        return record
+
+    def resolve(self, order: list[str], href: HrefFunction, notes_page: str, references_page: str,
+                titles: dict[str, str]) -> Resolution:
+        """Number notes and citations in reading order and format every citation."""
+        order = [k for k in order if k in self.records] + sorted(k for k in self.records if k not in order)
+        records = [self.records[k] for k in order]
+        result = Resolution()
+
+        # Notes: numbered 1..N in reading order, each page's in order of first use.
+        note_numbers: dict[tuple[str, str], int] = {}
+        note_items: list[render.NoteItem] = []
+        marker_ids: dict[tuple[str, int], tuple[str, int]] = {}  # (page, use) -> (marker id, number)
+        for record in records:
+            defined = {d.label: d for d in record.definitions}
+            for index, use in enumerate(record.note_uses):
+                definition = defined.get(use.label)
+                if definition is None:
+                    record.warn(use.line, f"note '[^{use.label}]' is used but not defined in this page")
+                    continue
+                if (record.key, use.label) not in note_numbers:
+                    note_numbers[(record.key, use.label)] = len(note_items) + 1
+                    note_items.append(render.NoteItem(len(note_items) + 1, definition.html))
+                number = note_numbers[(record.key, use.label)]
+                item = note_items[number - 1]
+                marker = f"noteref-{number}" if not item.backrefs else f"noteref-{number}-{len(item.backrefs) + 1}"
+                host = notes_page if use.in_note else record.key
+                item.backrefs.append(href(notes_page, host, marker))
+                marker_ids[(record.key, index)] = (marker, number)
+            used = {use.label for use in record.note_uses}
+            for definition in record.definitions:
+                if definition.label not in used:
+                    record.warn(definition.line, f"note '[^{definition.label}]' is defined but never used")
+
+        # Citations: check keys, then format every distinct cluster in one batch.
+        cited: dict[str, list[tuple[str, str]]] = {}
+        formattable: list[CitationUse] = []
+        counter = 0
+        for record in records:
+            for use in record.citations:
+                counter += 1
+                use.id = f"cite-{counter}"
+                unknown = [k for k in use.cluster.keys if k not in self.bibliography]
+                for key in unknown:
+                    hint = self.bibliography.suggest(key)
+                    record.warn(use.line, f"unknown citation key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+                if unknown:
+                    continue
+                formattable.append(use)
+                host = notes_page if use.in_note else record.key
+                for key in use.cluster.keys:
+                    cited.setdefault(key, []).append((href(references_page, host, use.id),
+                                                      titles.get(host, host)))
+        formatted = self._format(list(cited), [u.cluster.pandoc() for u in formattable])
+        result.cited_keys = list(cited)
+
+        # Per page: replace placeholders with formatted citations and markers;
+        # a note's text is shown on the Notes page, so its links start there.
+        for record in records:
+            result.pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
+                                                           notes_page, references_page)
+            in_notes = self._page_renderer(record, notes_page, formatted, marker_ids, href,
+                                           notes_page, references_page)
+            for definition in record.definitions:
+                number = note_numbers.get((record.key, definition.label))
+                if number is not None:
+                    note_items[number - 1].html = in_notes(definition.html)
+        result.notes_html = render.notes_list_html(note_items)
+        entries = []
+        for key in formatted.entries:  # the style's bibliography order
+            if key in cited:
+                flag = self.bibliography.entries[key].field(self.unverified_field).strip().lower()
+                entries.append(render.ReferenceItem(key, formatted.entries[key], cited[key],
+                                                    unverified=flag in {"false", "no", "0"}))
+        result.references_html = render.references_html(entries, self.unverified_note)
+        return result
+
+    def _format(self, keys: list[str], clusters: list[str]) -> Formatted:
+        if not clusters:
+            return Formatted()
+        try:
+            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for(keys), clusters, self.locale)
+        except FormatError as error:
+            self.diagnostics.add(self.style.name, None, f"pandoc could not format the citations: {error}")
+            return Formatted()
+        for warning in formatted.warnings:
+            self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
+        return formatted
+
+    def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
+                       notes_page: str, references_page: str) -> Callable[[str], str]:
+        """Rewrites placeholders of ``record`` in HTML shown on page ``host``."""
+        def ref_href(key: str) -> str:
+            return href(host, references_page, f"ref-{key}")
+
+        def replace(kind: str, index: int, fallback: str) -> str:
+            if kind == "note":
+                found = marker_ids.get((record.key, index))
+                if found is None:
+                    return render.unresolved_note_html(record.note_uses[index].label)
+                marker, number = found
+                return render.note_marker_html(marker, number, href(host, notes_page, f"note-{number}"))
+            use = record.citations[index]
+            text = formatted.clusters.get(use.cluster.pandoc())
+            if text is None:
+                unknown = [k for k in use.cluster.keys if k not in self.bibliography]
+                return render.unresolved_citation_html(use.id, use.raw, unknown)
+            return render.citation_html(use.id, use.cluster.keys, text, ref_href)
+
+        return lambda page_html: render.replace_placeholders(page_html, replace)

@@ -1,0 +1,47 @@
+"""Located diagnostics: every problem in user input is a ``path:line: message``.
+
+Errors are data here (as in bibtexparser v2): the core collects them and the
+front end (MkDocs plugin, command line) decides how to report them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int | None
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Diagnostics:
+    """An ordered, de-duplicated collection of diagnostics."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, path: str, line: int | None, message: str, severity: Severity = "error") -> None:
+        diagnostic = Diagnostic(path, line, message, severity)
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    def extend(self, other: Diagnostics) -> None:
+        for diagnostic in other.items:
+            if diagnostic not in self.items:
+                self.items.append(diagnostic)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

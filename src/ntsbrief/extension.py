@@ -1,0 +1,146 @@
+"""The Markdown extension: it owns citation, note and interview syntax.
+
+It emits placeholders while a page is converted and records each construct on
+the current ``PageRecord``; nothing is resolved here, because note numbers and
+formatted citations depend on every page of the brief (see ``brief.py``).
+
+Registration priorities, relative to Python-Markdown's own processors:
+
+=====================  ========  ==============================================
+processor              priority  why
+=====================  ========  ==============================================
+note definitions       17        before link references (15), which would
+                                 otherwise read ``[^n]: text`` as a link target
+inline constructs      175       after escapes (180) and code spans (190), so
+                                 ``\\@`` and code are left alone; before links
+                                 (160), which would read ``[@key]`` as a link
+note holder            50        attaches note texts to the tree before inline
+                                 processing (20), so citations in notes work
+=====================  ========  ==============================================
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+from markdown import Markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from .brief import PageRecord
+from .render import NOTEDEF_TAG, PLACEHOLDER_TAG
+from .syntax import INLINE_RE, NOTE_DEF_RE, kind_of, parse_cluster, parse_interview_ids, parse_intext
+
+_ESCAPE_STASH_RE = re.compile("\x02(\\d+)\x03")
+_OTHER_STASH_RE = re.compile("\x02[^\x03]*\x03")
+_DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
+
+
+class BriefExtension(Extension):
+    """Shared by all pages; the front end sets ``page`` before each conversion."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page: PageRecord | None = None
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        if "@" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("@")
+        holder = etree.Element("div", {"class": "ntsbrief-notedefs"})
+        md.parser.blockprocessors.register(NoteDefinitionProcessor(md.parser, self, holder), "ntsbrief_notes", 17)
+        md.inlinePatterns.register(BriefInlineProcessor(INLINE_RE, md, self), "ntsbrief", 175)
+        md.treeprocessors.register(NoteHolderTreeprocessor(md, holder), "ntsbrief_notes", 50)
+
+
+def _source(text: str) -> str:
+    """Inline text as the author wrote it: escapes back to ``\\x``."""
+    text = _ESCAPE_STASH_RE.sub(lambda m: "\\" + chr(int(m.group(1))), text)
+    return _OTHER_STASH_RE.sub("", text)
+
+
+def _placeholder(kind: str, index: int, raw: str) -> etree.Element:
+    element = etree.Element(PLACEHOLDER_TAG, {"kind": kind, "n": str(index)})
+    element.text = AtomicString(raw)  # what the reader sees if it is never resolved
+    return element
+
+
+class BriefInlineProcessor(InlineProcessor):
+    def __init__(self, pattern: re.Pattern, md: Markdown, extension: BriefExtension):
+        super().__init__(pattern.pattern, md)
+        self.compiled_re = pattern
+        self.extension = extension
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 - Python-Markdown API
+        page = self.extension.page
+        kind = kind_of(m)
+        if page is None or kind == "skip":
+            return None, None, None
+        raw = _source(m.group(0))
+        if kind == "note":
+            return _placeholder("note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
+        if kind == "interviews":
+            element = etree.Element("span", {"class": "ntsbrief-interviews"})
+            element.text = AtomicString(page.interviews(raw, parse_interview_ids(_source(m.group("interviews")))))
+            return element, m.start(0), m.end(0)
+        if m.group("cluster") is not None:
+            cluster = parse_cluster(_source(m.group("cluster")))
+            if cluster is None:
+                return None, None, None
+        else:
+            cluster = parse_intext(m.group("intext"), _source(m.group("intext_suffix") or ""))
+        return _placeholder("cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
+
+
+class NoteDefinitionProcessor(BlockProcessor):
+    """``[^label]: text``, continued by lines indented four spaces."""
+
+    def __init__(self, parser, extension: BriefExtension, holder: etree.Element):
+        super().__init__(parser)
+        self.extension = extension
+        self.holder = holder
+
+    def test(self, parent, block):
+        return self.extension.page is not None and bool(_DEFINITION_RE.search(block))
+
+    def run(self, parent, blocks):
+        block = blocks.pop(0)
+        match = _DEFINITION_RE.search(block)
+        before = block[: match.start()].rstrip("\n")
+        following = _DEFINITION_RE.search(block, match.end())
+        if following:
+            own, rest = block[match.end(): following.start()], block[following.start():]
+            blocks.insert(0, rest)
+        else:
+            own = block[match.end():]
+        lines = [match.group("text")] + [self.detab_line(line) for line in own.split("\n")[1:]]
+        if not following:
+            while blocks and (blocks[0].startswith(" " * self.tab_length) or blocks[0].startswith("\t")):
+                lines.append("")
+                lines.extend(self.detab_line(line) for line in blocks.pop(0).split("\n"))
+        if before:
+            self.parser.parseBlocks(parent, [before])
+        index = self.extension.page.define_note(match.group("label"))
+        if index is None:
+            return
+        element = etree.SubElement(self.holder, NOTEDEF_TAG, {"n": str(index)})
+        self.parser.parseChunk(element, "\n".join(lines).strip("\n"))
+
+    def detab_line(self, line: str) -> str:
+        if line.startswith(" " * self.tab_length):
+            return line[self.tab_length:]
+        return line[1:] if line.startswith("\t") else line
+
+
+class NoteHolderTreeprocessor(Treeprocessor):
+    def __init__(self, md: Markdown, holder: etree.Element):
+        super().__init__(md)
+        self.holder = holder
+
+    def run(self, root):
+        if len(self.holder):
+            root.append(self.holder)

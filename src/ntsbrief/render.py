@@ -1,0 +1,150 @@
+"""Pure HTML rewriting: placeholders become citations and note markers, and the
+Notes and References lists are built. Every string from user data is escaped
+here; formatted citations and entries come from pandoc, already escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+PLACEHOLDER_TAG = "ntsbrief-ref"
+NOTEDEF_TAG = "ntsbrief-notedef"
+_PLACEHOLDER_RE = re.compile(rf'<{PLACEHOLDER_TAG} kind="(cite|note)" n="(\d+)">(.*?)</{PLACEHOLDER_TAG}>', re.DOTALL)
+_NOTEDEF_RE = re.compile(rf'<{NOTEDEF_TAG} n="(\d+)">(.*?)</{NOTEDEF_TAG}>', re.DOTALL)
+_NOTEDEFS_BLOCK_RE = re.compile(r'<div class="ntsbrief-notedefs">(.*)</div>\s*$', re.DOTALL)
+_REF_HREF_RE = re.compile(r'href="#ref-([^"]*)"')
+
+NOTES_MARKER = "<!-- ntsbrief:notes -->"
+REFERENCES_MARKER = "<!-- ntsbrief:references -->"
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def replace_placeholders(page_html: str, render: Callable[[str, int, str], str]) -> str:
+    """Replace each placeholder by ``render(kind, n, fallback_html)``."""
+    return _PLACEHOLDER_RE.sub(lambda m: render(m.group(1), int(m.group(2)), m.group(3)), page_html)
+
+
+def placeholders_in(fragment: str) -> list[tuple[str, int]]:
+    return [(m.group(1), int(m.group(2))) for m in _PLACEHOLDER_RE.finditer(fragment)]
+
+
+def split_note_definitions(page_html: str) -> tuple[str, dict[int, str]]:
+    """Take the rendered note definitions out of a page's HTML."""
+    block = _NOTEDEFS_BLOCK_RE.search(page_html)
+    if block is None:
+        return page_html, {}
+    definitions = {int(m.group(1)): m.group(2).strip() for m in _NOTEDEF_RE.finditer(block.group(1))}
+    return page_html[: block.start()].rstrip() + "\n", definitions
+
+
+def citation_html(cite_id: str, keys: list[str], formatted: str, ref_href: Callable[[str], str]) -> str:
+    """A formatted cluster, each cited work linked to its reference entry."""
+    linked = _REF_HREF_RE.sub(lambda m: f'href="{esc(ref_href(html.unescape(m.group(1))))}"', formatted)
+    return (f'<span class="citation" id="{esc(cite_id)}" data-cites="{esc(" ".join(keys))}">'
+            f"{linked}</span>")
+
+
+def unresolved_citation_html(cite_id: str, text: str, unknown: list[str]) -> str:
+    """A cluster that cannot be formatted stays visible as written, marked '?'."""
+    shown = text
+    for key in unknown:
+        shown = re.sub(r"(-?)@(\{?)" + re.escape(key), r"\1?\2" + key.replace("\\", r"\\"), shown, count=1)
+    title = "Unknown citation key: " + ", ".join(unknown) if unknown else "Citation could not be formatted"
+    return (f'<span class="citation ntsbrief-unresolved" id="{esc(cite_id)}" title="{esc(title)}">'
+            f"{esc(shown)}</span>")
+
+
+def note_marker_html(marker_id: str, number: int, href: str) -> str:
+    return (f'<sup class="ntsbrief-noteref" id="{esc(marker_id)}">'
+            f'<a href="{esc(href)}" role="doc-noteref" aria-label="Note {number}">{number}</a></sup>')
+
+
+def unresolved_note_html(label: str) -> str:
+    return (f'<sup class="ntsbrief-noteref ntsbrief-unresolved" title="Undefined note">'
+            f"[^{esc(label)}]</sup>")
+
+
+@dataclass
+class NoteItem:
+    number: int
+    html: str
+    backrefs: list[str] = field(default_factory=list)  # hrefs of the markers, in order
+
+
+def notes_list_html(notes: list[NoteItem]) -> str:
+    if not notes:
+        return '<p class="ntsbrief-empty">This brief has no notes.</p>'
+    items = []
+    for note in notes:
+        links = []
+        for index, href in enumerate(note.backrefs, 1):
+            label = f"Back to note {note.number} in the text" + (f" ({index})" if index > 1 else "")
+            mark = "↩︎" + (f"<sup>{index}</sup>" if index > 1 else "")
+            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" role="doc-backlink" '
+                         f'aria-label="{esc(label)}">{mark}</a>')
+        items.append(f'<li id="note-{note.number}" value="{note.number}">'
+                     f"{_append_inline(note.html, ' '.join(links))}</li>")
+    return '<ol class="ntsbrief-notes">\n' + "\n".join(items) + "\n</ol>"
+
+
+@dataclass
+class ReferenceItem:
+    key: str
+    html: str
+    citations: list[tuple[str, str]] = field(default_factory=list)  # (href, page title)
+    unverified: bool = False
+
+
+def references_html(entries: list[ReferenceItem], unverified_note: str) -> str:
+    if not entries:
+        return '<p class="ntsbrief-empty">This brief cites no works.</p>'
+    rows = []
+    for entry in entries:
+        body = entry.html
+        if entry.unverified:
+            body = _append_inline(body, '<span class="ntsbrief-unverified" title="Details not fully verified">'
+                                        '<span aria-hidden="true">†</span>'
+                                        '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
+        if entry.citations:
+            body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
+        rows.append(f'<div id="ref-{esc(entry.key)}" class="csl-entry" role="listitem">{body}</div>')
+    listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"
+    if unverified_note and any(e.unverified for e in entries):
+        listing += f'\n<p class="ntsbrief-unverified-note"><span aria-hidden="true">†</span> {esc(unverified_note)}</p>'
+    return listing
+
+
+def _cited_in(citations: list[tuple[str, str]]) -> str:
+    links, seen = [], {}
+    for href, title in citations:
+        seen[title] = seen.get(title, 0) + 1
+        count = seen[title]
+        if count == 1:
+            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{esc(title)}</a>')
+        else:
+            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" '
+                         f'aria-label="{esc(title)}, citation {count}">{count}</a>')
+    return " ".join(links)
+
+
+def _append_inline(fragment: str, addition: str) -> str:
+    """Put ``addition`` at the end of the fragment's last paragraph, if it has one."""
+    if not addition:
+        return fragment
+    stripped = fragment.rstrip()
+    if stripped.endswith("</p>"):
+        return stripped[: -len("</p>")] + " " + addition + "</p>"
+    return stripped + " " + addition
+
+
+def insert_listing(page_html: str, marker: str, listing: str) -> str:
+    """Put a generated list where the page's marker comment is, or at its end."""
+    if marker in page_html:
+        return page_html.replace(marker, listing, 1)
+    return page_html.rstrip() + "\n" + listing + "\n"

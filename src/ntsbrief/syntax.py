@@ -1,0 +1,162 @@
+"""Pandoc citation syntax, note references and interview references.
+
+One regular expression finds every construct the brief uses in inline text;
+the Markdown extension runs it where Python-Markdown hands over inline text
+(so code spans and blocks are already out of the way), and ``scan_source``
+runs it over the raw page to learn the line of each occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
+# punctuation allowed, none trailing), or anything inside braces.
+_KEY = r"(?:\{[^{}\n]+\}|\w(?:[\w:.#$%&+?~/-]*\w)?)"
+
+# Characters after which "@" cannot start a citation: e-mail addresses, URLs,
+# paths and words (pandoc also requires a non-word character before "@").
+_NOT_BEFORE_AT = r"(?<![\w@\\/:.+=&%~-])"
+
+INLINE_RE = re.compile(
+    r"""
+    (?P<skip>
+        <(?:[A-Za-z/!?])[^>\n]*>                       # raw HTML tags and autolinks
+      | (?:https?|ftp|mailto|doi):[^\s<>\[\]()]+       # bare URLs
+      | www\.[^\s<>\[\]()]+
+      | \[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]\n]*\])   # links: text and target
+    )
+    | (?<!\\)\[\^(?P<note>[^\]\s]+)\]                          # note reference [^label]
+    | (?<!\\)\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]    # [interviews: id, id]
+    | (?<!\\)\[(?P<cluster>[^\[\]]*@[^\[\]]*)\](?![(\[:])      # [see @key, 12; @other]
+    | """ + _NOT_BEFORE_AT + r"""@(?P<intext>""" + _KEY + r""")   # @key [12]
+      (?:[ ]?\[(?P<intext_suffix>[^\[\]\n]*)\](?![(\[]))?
+    """,
+    re.VERBOSE,
+)
+
+_ITEM_RE = re.compile(
+    r"^(?P<prefix>(?:.*\s)?)(?P<dash>-?)@(?P<key>" + _KEY + r")(?P<suffix>(?!\w).*)$",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    key: str
+    prefix: str = ""
+    suffix: str = ""  # locator and suffix as written, e.g. ", 212"
+    suppress_author: bool = False
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One citation as written: ``[see @a, 12; @b]`` or ``@a [12]``."""
+
+    items: tuple[CitationItem, ...]
+    author_in_text: bool = False
+
+    @property
+    def keys(self) -> list[str]:
+        return [item.key for item in self.items]
+
+    def pandoc(self) -> str:
+        """The cluster in pandoc Markdown, keys braced so any key is safe."""
+        if self.author_in_text:
+            item = self.items[0]
+            suffix = f" [{item.suffix.strip()}]" if item.suffix.strip() else ""
+            return f"@{{{item.key}}}{suffix}"
+        parts = []
+        for item in self.items:
+            dash = "-" if item.suppress_author else ""
+            parts.append(f"{item.prefix}{dash}@{{{item.key}}}{item.suffix}")
+        return "[" + ";".join(parts) + "]"
+
+
+def _key(text: str) -> str:
+    return text[1:-1] if text.startswith("{") else text
+
+
+def parse_cluster(body: str) -> Cluster | None:
+    """Parse the inside of ``[...]``; None if it is not a citation cluster."""
+    items = []
+    for part in body.split(";"):
+        match = _ITEM_RE.match(part)
+        if match is None:
+            return None
+        items.append(
+            CitationItem(
+                key=_key(match["key"]),
+                prefix=match["prefix"],
+                suffix=match["suffix"],
+                suppress_author=bool(match["dash"]),
+            )
+        )
+    return Cluster(tuple(items)) if items else None
+
+
+def parse_intext(key: str, suffix: str | None) -> Cluster:
+    return Cluster((CitationItem(_key(key), suffix=suffix or ""),), author_in_text=True)
+
+
+def parse_interview_ids(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+
+
+def normalise(text: str) -> str:
+    """Whitespace-insensitive form of a construct, to match it with its source."""
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- source lines
+
+NOTE_DEF_RE = re.compile(r"^[ ]{0,3}\[\^(?P<label>[^\]\s]+)\]:", re.MULTILINE)
+_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^(?P=indent)?[ \t]*(?P=fence)[`~]*[ \t]*$|\Z)",
+                       re.MULTILINE | re.DOTALL)
+_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    kind: str  # "cluster", "note", "interviews", "notedef"
+    text: str  # normalised text of the construct
+    line: int  # 1-based, in the Markdown given
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def scan_source(markdown: str) -> list[Occurrence]:
+    """Every construct in the page source with its line, in source order.
+
+    Fenced code, code spans and HTML comments are blanked first (keeping line
+    breaks), so that what the Markdown parser will not see is not counted.
+    """
+    text = _FENCE_RE.sub(_blank, markdown)
+    text = _COMMENT_RE.sub(_blank, text)
+    text = _CODE_SPAN_RE.sub(_blank, text)
+    found: list[tuple[int, Occurrence]] = []
+    defs = set()
+    for match in NOTE_DEF_RE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        found.append((match.start(), Occurrence("notedef", match["label"], line)))
+        defs.add(match.start() + match.group(0).index("["))
+    for match in INLINE_RE.finditer(text):
+        kind = kind_of(match)
+        if kind == "skip" or (kind == "note" and match.start() in defs):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        found.append((match.start(), Occurrence(kind, normalise(match.group(0)), line)))
+    found.sort(key=lambda pair: pair[0])
+    return [occurrence for _, occurrence in found]
+
+
+def kind_of(match: re.Match) -> str:
+    """Which construct an ``INLINE_RE`` match is: skip, note, interviews or cluster."""
+    for kind in ("skip", "note", "interviews", "cluster"):
+        if match.group(kind) is not None:
+            return kind
+    return "cluster"  # author-in-text citation
