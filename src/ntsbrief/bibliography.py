@@ -127,11 +127,14 @@ def _strip_enclosing(value: object) -> str:
 
 
 def _reason(block: model.ParsingFailedBlock) -> str:
-    message = str(block.error).strip()
+    message = str(getattr(block.error, "abort_reason", "") or block.error).strip()
     # bibtexparser's message starts with its own (0-based) location; keep the cause.
     if "bibtex:" in message:
         message = message.split("bibtex:", 1)[1].strip()
-    return " ".join(message.split()) or "syntax error"
+    message = " ".join(message.split()) or "syntax error"
+    if "end of file" in message:
+        message += " (an unclosed brace or quote?)"
+    return message
 
 
 def _display(path: Path, root: Path | None) -> str:

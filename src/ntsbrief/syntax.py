@@ -25,13 +25,13 @@ INLINE_RE = re.compile(
         <(?:[A-Za-z/!?])[^>\n]*>                       # raw HTML tags and autolinks
       | (?:https?|ftp|mailto|doi):[^\s<>\[\]()]+       # bare URLs
       | www\.[^\s<>\[\]()]+
-      | \[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]\n]*\])   # links: text and target
+      | \[[^\[\]\n]*\](?:\([^()\n]*\)|\[(?!\^)[^\[\]\n]*\])   # links: text and target
     )
     | (?<!\\)\[\^(?P<note>[^\]\s]+)\]                          # note reference [^label]
     | (?<!\\)\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]    # [interviews: id, id]
-    | (?<!\\)\[(?P<cluster>[^\[\]]*@[^\[\]]*)\](?![(\[:])      # [see @key, 12; @other]
+    | (?<!\\)\[(?P<cluster>[^\[\]]*@[^\[\]]*)\](?![(:]|\[(?!\^))      # [see @key, 12; @other]
     | """ + _NOT_BEFORE_AT + r"""@(?P<intext>""" + _KEY + r""")   # @key [12]
-      (?:[ ]?\[(?P<intext_suffix>[^\[\]\n]*)\](?![(\[]))?
+      (?:[ ]?\[(?P<intext_suffix>[^\[\]\n^][^\[\]\n]*)\](?![(\[]))?
     """,
     re.VERBOSE,
 )

@@ -1,0 +1,77 @@
+"""The BibTeX store: entries with lines, located errors, the subset pandoc reads."""
+
+from pathlib import Path
+
+from ntsbrief.bibliography import Bibliography
+
+BIB = """\
+@string{mjil = {Michigan Journal of International Law}}
+
+@article{chuang2006,
+  author = {Chuang, Janie},
+  journal = mjil,
+  year = 2006
+}
+
+@article{chuang2006,
+  title = {A duplicate}
+}
+
+@book{broken,
+  title = {never closed,
+
+@incollection{chapter, author = {A, B}, title = {C}, crossref = {book2001}, year = 2001}
+@book{book2001, editor = {Ed, Itor}, title = {The Book}, year = 2001}
+@misc{unused, title = {not cited}}
+"""
+
+
+def load(tmp_path, text=BIB, name="refs.bib"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return Bibliography.load([path], display_root=tmp_path)
+
+
+def test_entries_keep_their_lines_and_fields(tmp_path):
+    store = load(tmp_path)
+    entry = store.entries["chuang2006"]
+    assert (entry.path, entry.line, entry.entry_type) == ("refs.bib", 3, "article")
+    assert entry.field("author") == "Chuang, Janie"
+
+
+def test_errors_are_located(tmp_path):
+    messages = [str(d) for d in load(tmp_path).diagnostics]
+    assert messages[0] == "refs.bib:9: duplicate BibTeX key 'chuang2006' (first defined at refs.bib:3)"
+    assert messages[1].startswith("refs.bib:13: cannot parse this BibTeX block:")
+    assert store_keys(tmp_path) == ["chuang2006", "chapter", "book2001", "unused"]
+
+
+def store_keys(tmp_path):
+    return list(load(tmp_path).entries)
+
+
+def test_duplicates_across_files(tmp_path):
+    (tmp_path / "a.bib").write_text("@misc{x, title={A}}\n", encoding="utf-8")
+    (tmp_path / "b.bib").write_text("\n@misc{x, title={B}}\n", encoding="utf-8")
+    store = Bibliography.load([tmp_path / "a.bib", tmp_path / "b.bib"], display_root=tmp_path)
+    assert [str(d) for d in store.diagnostics] == ["b.bib:2: duplicate BibTeX key 'x' (first defined at a.bib:1)"]
+    assert store.entries["x"].field("title") == "A"
+
+
+def test_missing_file_is_a_diagnostic(tmp_path):
+    store = Bibliography.load([tmp_path / "nope.bib"], display_root=tmp_path)
+    assert [str(d) for d in store.diagnostics] == ["nope.bib: bibliography file not found"]
+
+
+def test_subset_has_macros_and_crossref_parents_only(tmp_path):
+    subset = load(tmp_path).bibtex_for(["chapter", "chuang2006"])
+    assert "@string{mjil" in subset
+    assert "@book{book2001" in subset and "@incollection{chapter" in subset
+    assert "unused" not in subset
+
+
+def test_suggest_close_keys(tmp_path):
+    store = load(tmp_path)
+    assert store.suggest("chuang206") == "chuang2006"
+    assert store.suggest("CHUANG2006") == "chuang2006"
+    assert store.suggest("zzz") is None

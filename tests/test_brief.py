@@ -1,0 +1,99 @@
+"""The core without MkDocs: Python-Markdown plus ``Brief``, as another generator would use it."""
+
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+from ntsbrief.bibliography import Bibliography
+from ntsbrief.brief import Brief
+from ntsbrief.extension import BriefExtension
+from ntsbrief.register import Register
+from ntsbrief.style import Formatter, resolve_style
+
+BIB = """
+@book{piper2005, author = {Piper, Nicola}, title = {A Problem}, year = 2005}
+@book{chuang2006, author = {Chuang, Janie}, title = {Global Sheriff}, year = 2006}
+"""
+
+
+def convert_all(pages, order, register=None):
+    """Convert pages in the given (file) order, resolve in ``order`` (reading order)."""
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    brief = Brief(store, resolve_style("ntsbrief", Path(".")), Formatter(), register=register)
+    extension = BriefExtension()
+    html = {}
+    for key, (source, offset) in pages.items():
+        extension.page = brief.page(key, f"docs/{key}", source, offset)
+        converted = markdown.Markdown(extensions=[extension, "tables", "admonition"]).convert(source)
+        html[key] = extension.page.finish(converted)
+        extension.page = None
+
+    def href(from_key, to_key, anchor):
+        return f"#{anchor}" if from_key == to_key else f"{to_key}#{anchor}"
+
+    result = brief.resolve(order, href, "notes", "refs", {k: k.upper() for k in pages})
+    return {k: result.pages[k](v) for k, v in html.items()}, result, [str(d) for d in brief.diagnostics]
+
+
+def test_notes_numbered_in_reading_order_not_file_order():
+    pages = {
+        "a": ("A first[^x], again[^x], then[^y].\n\n[^y]: Y.\n[^x]: X.\n", 0),
+        "b": ("B's note[^x].\n\n[^x]: B's X.\n", 0),
+    }
+    html, result, problems = convert_all(pages, order=["b", "a"])
+    assert problems == []
+    assert re.findall(r'id="(noteref-[\d-]+)"', html["b"]) == ["noteref-1"]
+    assert re.findall(r'id="(noteref-[\d-]+)"', html["a"]) == ["noteref-2", "noteref-2-2", "noteref-3"]
+    assert 'href="notes#note-2"' in html["a"]
+    notes = result.notes_html
+    assert re.findall(r'<li id="note-(\d)"', notes) == ["1", "2", "3"]
+    assert re.findall(r"<p>([^<]*)", notes) == ["B's X. ", "X. ", "Y. "]
+    assert 'href="a#noteref-2"' in notes and 'href="a#noteref-2-2"' in notes
+
+
+def test_citations_link_both_ways_and_citation_in_note():
+    pages = {"a": ("See [@piper2005, 12][^n].\n\n[^n]: Also @chuang2006 [3].\n", 0)}
+    html, result, problems = convert_all(pages, order=["a"])
+    assert problems == []
+    assert '<span class="citation" id="cite-1" data-cites="piper2005">' in html["a"]
+    assert 'href="refs#ref-piper2005"' in html["a"]
+    # The note's citation lives on the Notes page: its links start there.
+    assert 'id="cite-2"' in result.notes_html and "Chuang (" in result.notes_html
+    assert 'href="a#cite-1"' in result.references_html
+    assert 'href="notes#cite-2"' in result.references_html
+    assert re.findall(r'id="ref-(\w+)"', result.references_html) == ["chuang2006", "piper2005"]
+
+
+def test_problems_are_located_and_nothing_is_dropped():
+    # As if three lines of front matter had been stripped before conversion.
+    pages = {"a": ("Fine [@piper2005].\n\nBad [@chuang206] and[^missing].\n\n[^spare]: Unused.\n", 3)}
+    html, result, problems = convert_all(pages, order=["a"])
+    assert sorted(problems) == [
+        "docs/a:6: note '[^missing]' is used but not defined in this page",
+        "docs/a:6: unknown citation key 'chuang206' (did you mean 'chuang2006'?)",
+        "docs/a:8: note '[^spare]' is defined but never used",
+    ]
+    assert "[?chuang206]" in html["a"] and "[^missing]" in html["a"]
+    assert "ntsbrief-unresolved" in html["a"]
+
+
+def test_code_and_email_left_alone():
+    source = "Mail a@b.org, `[@piper2005]`, see <https://x.org/@piper2005>.\n\n    [@piper2005]\n\n```\n[^n]\n```\n"
+    html, result, problems = convert_all({"a": (source, 0)}, order=["a"])
+    assert problems == [] and "citation" not in html["a"] and "noteref" not in html["a"]
+    assert "<code>[@piper2005]</code>" in html["a"] and "a@b.org" in html["a"]
+
+
+def test_interview_notes_from_the_register():
+    register = Register(path="interviews.yaml")
+    register.add_text("interviews:\n  ngo:\n    interviewee: NGO practitioners\n    dates: [2011-06-13, 2011-06-14]\n"
+                      "    place: Kuala Lumpur\n    private: {names: [Hidden Name]}\n")
+    pages = {"a": ("Text[^1] and[^2].\n\n[^1]: [interviews: ngo]\n[^2]: [interview: nobody]\n", 0)}
+    html, result, problems = convert_all(pages, order=["a"], register=register)
+    assert "Personal interviews with NGO practitioners, Kuala Lumpur, 13 and 14 June 2011." in result.notes_html
+    assert problems == ["docs/a:4: unknown interview 'nobody' (not in interviews.yaml)"]
+    assert "[interview: nobody]" in result.notes_html
+    assert "Hidden" not in result.notes_html

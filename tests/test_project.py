@@ -1,0 +1,26 @@
+"""Project invariants: README's commands are what CI runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands():
+    return re.findall(r"```sh\n(.+?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"))
+
+
+def test_readme_starts_with_serve_and_test_commands():
+    serve, test = readme_commands()[:2]
+    assert serve.endswith("mkdocs serve") and "pip install -e ." in serve
+    assert test.endswith("python -m pytest")
+
+
+def test_ci_runs_readme_test_command_verbatim():
+    test = readme_commands()[1]
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test in ci_lines
+
+
+def test_mkdocs_is_capped_below_2():
+    assert re.search(r'"mkdocs>=1\.6,<2"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))

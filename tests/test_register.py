@@ -1,0 +1,95 @@
+"""The interview register: validation with lines, and the generated note text."""
+
+import datetime as dt
+
+import pytest
+
+from ntsbrief.register import Interview, Register, format_dates, interview_note
+
+REGISTER = """\
+# interviews for the brief
+interviews:
+  hr-expert:
+    interviewee: expert on Malaysian national human rights issues
+    date: 2011-06-14
+    place: Kuala Lumpur
+  ngo:
+    interviewee: NGO practitioners
+    dates: [2011-06-13, 2011-06-14]
+    place: Kuala Lumpur
+    private:
+      names: [Ms Confidential]
+      organisation: Secret Org
+  legal:
+    interviewee: legal specialist
+    date: 2011-06-14
+    place: Kuala Lumpur
+  official:
+    interviewee: government official with work experience at shelters for trafficked victims
+    dates: [2011-06-15, 2011-06-16]
+    place: Kuala Lumpur
+"""
+
+
+@pytest.fixture
+def register():
+    result = Register(path="citations/interviews.yaml")
+    result.add_text(REGISTER)
+    assert not list(result.diagnostics)
+    return result
+
+
+def test_private_fields_never_enter_the_model(register):
+    assert "Confidential" not in repr(register.interviews) and "Secret" not in repr(register.interviews)
+
+
+@pytest.mark.parametrize("ids, text", [
+    (["hr-expert"], "Personal interview with expert on Malaysian national human rights issues, Kuala Lumpur, 14 June 2011."),
+    (["ngo"], "Personal interviews with NGO practitioners, Kuala Lumpur, 13 and 14 June 2011."),
+    (["ngo", "legal"], "Personal interviews with (1) NGO practitioners; and (2) legal specialist, Kuala Lumpur, "
+                       "13 and 14 June 2011."),
+    (["ngo", "official"], "Personal interviews with (1) NGO practitioners; and (2) government official with work "
+                          "experience at shelters for trafficked victims, Kuala Lumpur, 13–14, and 15–16 June 2011, "
+                          "respectively."),
+    (["legal", "ngo", "hr-expert"], "Personal interviews with (1) legal specialist; (2) NGO practitioners; and "
+                                    "(3) expert on Malaysian national human rights issues, Kuala Lumpur, "
+                                    "13 and 14 June 2011."),
+])
+def test_note_text(register, ids, text):
+    assert register.note_text(ids) == text
+
+
+def test_places_that_differ_go_with_each_party():
+    a = Interview("a", "NGO practitioner", (dt.date(2011, 6, 13),), "Kuala Lumpur", 1)
+    b = Interview("b", "legal specialist", (dt.date(2011, 6, 13),), "Penang", 2)
+    assert interview_note([a, b]) == ("Personal interviews with (1) NGO practitioner, Kuala Lumpur; and "
+                                      "(2) legal specialist, Penang, 13 June 2011.")
+
+
+@pytest.mark.parametrize("days, text", [
+    ([(6, 13)], "13 June 2011"),
+    ([(6, 13), (6, 14)], "13 and 14 June 2011"),
+    ([(6, 13), (6, 14), (6, 15)], "13–15 June 2011"),
+    ([(6, 13), (6, 15)], "13 and 15 June 2011"),
+    ([(6, 13), (6, 14), (6, 16)], "13–14 and 16 June 2011"),
+    ([(6, 30), (7, 1)], "30 June and 1 July 2011"),
+])
+def test_format_dates(days, text):
+    assert format_dates([dt.date(2011, m, d) for m, d in days]) == text
+
+
+@pytest.mark.parametrize("yaml_text, line, message", [
+    ("interviews:\n  a:\n    interviewee: x\n    date: 2011-06-13\n    name: Someone\n", 5, "unknown field 'name'"),
+    ("interviews:\n  a:\n    date: 2011-06-13\n", 2, "'interviewee' is required"),
+    ("interviews:\n  a:\n    interviewee: x\n    date: 13 June\n", 4, "dates are written YYYY-MM-DD"),
+    ("interviews:\n  a:\n    interviewee: x\n", 2, "exactly one of 'date' or 'dates'"),
+    ("interviews:\n  a: [1, 2]\n", 2, "an entry is a mapping"),
+    ("people: []\n", 1, "top-level 'interviews:'"),
+    ("interviews:\n  a: {interviewee: x, date: 2011-06-13\n", 3, "invalid YAML"),
+])
+def test_bad_register_entries_are_located(yaml_text, line, message):
+    register = Register(path="interviews.yaml")
+    register.add_text(yaml_text)
+    [diagnostic] = list(register.diagnostics)
+    assert (diagnostic.path, diagnostic.line) == ("interviews.yaml", line)
+    assert message in diagnostic.message
