@@ -113,8 +113,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                            unverified_field=opts.unverified_field, unverified_note=opts.unverified_note)
         self.brief.diagnostics.extend(problems)
         self._watched = bib_paths + ([root / opts.interviews] if opts.interviews else [])
-        if style.path.is_relative_to(root):
-            self._watched.append(style.path)
+        if style.name == opts.style and (opts.style.endswith(".csl") or "/" in opts.style):
+            self._watched.append(style.path)  # a project's own style file
 
         # The plugin owns footnote syntax: Python-Markdown's would number per page.
         config.markdown_extensions[:] = [
