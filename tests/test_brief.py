@@ -13,8 +13,8 @@ from ntsbrief.register import Register
 from ntsbrief.style import Formatter, resolve_style
 
 BIB = """
-@book{piper2005, author = {Piper, Nicola}, title = {A Problem}, year = 2005}
-@book{chuang2006, author = {Chuang, Janie}, title = {Global Sheriff}, year = 2006}
+@book{piper2005, author = {Piper, Nicola}, title = {A Problem}, publisher = {IOM}, year = 2005}
+@book{chuang2006, author = {Chuang, Janie}, title = {Global Sheriff}, publisher = {UMich}, year = 2006}
 """
 
 

@@ -19,15 +19,40 @@ from .diagnostics import Diagnostics
 # Fields whose value names another entry the cited one inherits from.
 PARENT_FIELDS = ("crossref", "xdata")
 
+# Fields a reference needs to be citable, per entry type; "a|b" means either
+# (BibTeX or biblatex names). Types not listed need only a title.
+REQUIRED_FIELDS = {
+    "article": ("author", "title", "journal|journaltitle", "year|date"),
+    "book": ("author|editor", "title", "publisher", "year|date"),
+    "incollection": ("author", "title", "booktitle", "year|date"),
+    "inbook": ("author|editor", "title", "year|date"),
+    "inproceedings": ("author", "title", "booktitle", "year|date"),
+    "techreport": ("author", "title", "institution", "year|date"),
+    "report": ("author", "title", "institution", "year|date"),
+    "phdthesis": ("author", "title", "school|institution", "year|date"),
+    "mastersthesis": ("author", "title", "school|institution", "year|date"),
+    "thesis": ("author", "title", "institution|school", "year|date"),
+    "online": ("title", "url|doi"),
+}
+
+
+# biblatex's inheritance of a parent's title by a child, which pandoc's
+# reader does not do: the container a chapter or paper appears in.
+TITLE_INHERITANCE = {
+    ("book", "inbook"), ("book", "incollection"), ("collection", "incollection"), ("mvbook", "inbook"),
+    ("proceedings", "inproceedings"), ("mvproceedings", "inproceedings"), ("reference", "inreference"),
+}
+
 
 @dataclass(frozen=True)
 class Entry:
     key: str
     entry_type: str
-    fields: dict[str, str]
+    fields: dict[str, str]  # values without their enclosing braces or quotes
     raw: str
     path: str
     line: int
+    raw_fields: dict[str, str] = field(default_factory=dict)  # values as written
 
     def field(self, name: str, default: str = "") -> str:
         return self.fields.get(name.lower(), default)
@@ -39,6 +64,7 @@ class Bibliography:
     macros: list[str] = field(default_factory=list)  # raw @string blocks
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     sources: list[Path] = field(default_factory=list)
+    unparsed: int = 0  # blocks that failed to parse
 
     @classmethod
     def load(cls, paths: list[Path], display_root: Path | None = None) -> Bibliography:
@@ -71,6 +97,7 @@ class Bibliography:
                     entry_type=block.entry_type.lower(),
                     fields={f.key.lower(): _strip_enclosing(f.value) for f in block.fields},
                     raw=block.raw,
+                    raw_fields={f.key.lower(): str(f.value) for f in block.fields},
                     path=path,
                     line=line,
                 )
@@ -84,11 +111,36 @@ class Bibliography:
                 key = getattr(block.ignore_error_block, "key", "?")
                 self.diagnostics.add(path, line, f"entry '{key}' repeats the field(s) {names}")
             elif isinstance(block, model.ParsingFailedBlock):
+                self.unparsed += 1
                 self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {_reason(block)}")
 
     def _duplicate(self, key: str, path: str, line: int, previous: Entry | None) -> None:
         first = f" (first defined at {previous.path}:{previous.line})" if previous else ""
         self.diagnostics.add(path, line, f"duplicate BibTeX key '{key}'{first}")
+
+    def keep_unparsed_from(self, previous: Bibliography) -> None:
+        """While some block does not parse, keep the previous version of entries it hid."""
+        if not self.unparsed:
+            return
+        kept = [key for key in previous.entries if key not in self.entries]
+        for key in kept:
+            self.entries[key] = previous.entries[key]
+        if kept:
+            self.diagnostics.add(previous.entries[kept[0]].path, None,
+                                 f"showing the last good version of {', '.join(kept)} until the file parses again",
+                                 severity="warning")
+
+    def missing_fields(self, key: str) -> list[str]:
+        """Required fields the entry (with its crossref parents) lacks."""
+        entry = self.entries[key]
+        fields = set(entry.fields)
+        for name in PARENT_FIELDS:
+            parent = self.entries.get(entry.field(name).strip())
+            if parent is not None:
+                fields |= set(parent.fields)
+                fields |= {"booktitle"} if "title" in parent.fields else set()
+        required = REQUIRED_FIELDS.get(entry.entry_type, ("title",))
+        return [group.replace("|", " or ") for group in required if not fields & set(group.split("|"))]
 
     def __contains__(self, key: str) -> bool:
         return key in self.entries
@@ -115,8 +167,21 @@ class Bibliography:
                 for parent_key in (p.strip() for p in parent.split(",")):
                     if parent_key in self.entries and parent_key not in wanted:
                         pending.append(parent_key)
-        blocks = self.macros + [self.entries[k].raw for k in wanted]
+        blocks = self.macros + [self._for_pandoc(self.entries[k]) for k in wanted]
         return "\n\n".join(blocks) + "\n"
+
+    def _for_pandoc(self, entry: Entry) -> str:
+        """The entry's BibTeX, with the container title a crossref parent gives it."""
+        parent = self.entries.get(entry.field("crossref").strip())
+        if parent is None or "booktitle" in entry.fields or "title" not in parent.fields:
+            return entry.raw
+        if (parent.entry_type, entry.entry_type) not in TITLE_INHERITANCE:
+            return entry.raw
+        body = entry.raw.rstrip()
+        if not body.endswith(("}", ")")):
+            return entry.raw
+        body = body[:-1].rstrip().rstrip(",")
+        return f"{body},\n  booktitle = {parent.raw_fields['title']}\n{entry.raw.rstrip()[-1]}"
 
 
 def _strip_enclosing(value: object) -> str:

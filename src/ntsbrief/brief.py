@@ -205,6 +205,7 @@ class Brief:
                 for key in use.cluster.keys:
                     cited.setdefault(key, []).append((href(references_page, host, use.id),
                                                       titles.get(host, host)))
+        self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc() for u in formattable])
         result.cited_keys = list(cited)
 
@@ -228,6 +229,15 @@ class Brief:
                                                     unverified=flag in {"false", "no", "0"}))
         result.references_html = render.references_html(entries, self.unverified_note)
         return result
+
+    def check_entries(self, keys: list[str]) -> None:
+        """Report entries that lack what a reference needs."""
+        for key in keys:
+            missing = self.bibliography.missing_fields(key)
+            if missing:
+                entry = self.bibliography.entries[key]
+                self.diagnostics.add(entry.path, entry.line,
+                                     f"entry '{key}' (@{entry.entry_type}) lacks required field(s): {', '.join(missing)}")
 
     def _format(self, keys: list[str], clusters: list[str]) -> Formatted:
         if not clusters:

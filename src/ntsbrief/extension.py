@@ -40,6 +40,15 @@ _OTHER_STASH_RE = re.compile("\x02[^\x03]*\x03")
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 
 
+FOOTNOTE_EXTENSIONS = ("footnotes", "markdown.extensions.footnotes")
+
+
+def with_brief_extension(extensions: list, extension: BriefExtension) -> list:
+    """The configured extensions with ours in place of Python-Markdown's footnotes,
+    which would number notes per page."""
+    return [e for e in extensions if e not in FOOTNOTE_EXTENSIONS] + [extension]
+
+
 class BriefExtension(Extension):
     """Shared by all pages; the front end sets ``page`` before each conversion."""
 

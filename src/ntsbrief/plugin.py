@@ -29,11 +29,9 @@ from mkdocs.utils import get_relative_url
 
 from . import render
 from .bibliography import Bibliography
-from .brief import Brief
-from .diagnostics import Diagnostics
-from .extension import BriefExtension
-from .register import Register
-from .style import HOUSE_STYLE, Formatter, StyleError, resolve_style
+from .extension import BriefExtension, with_brief_extension
+from .loader import Settings, line_offset, open_brief
+from .style import HOUSE_STYLE, Formatter
 
 log = get_plugin_logger(__name__)
 
@@ -70,8 +68,10 @@ class NtsBriefConfig(base.Config):
 class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     def __init__(self) -> None:
         super().__init__()
-        self._formatter: Formatter | None = None  # kept across serve rebuilds: the cache lives here
-        self._watched: list[Path] = []
+        # Kept across serve rebuilds: the format cache, and the store of the
+        # last build whose .bib files all parsed (to ride out a broken edit).
+        self._formatter: Formatter | None = None
+        self._last_good: Bibliography | None = None
 
     def on_startup(self, *, command, dirty) -> None:
         """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
@@ -79,54 +79,24 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     # -- configuration -------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        config_name = Path(config.config_file_path).name if config.config_file_path else "mkdocs.yml"
         opts = self.config
         if Path(opts.notes_page).with_suffix("") == Path(opts.references_page).with_suffix(""):
             raise PluginError("ntsbrief: 'notes_page' and 'references_page' must be different pages")
         for name in ("notes_page", "references_page"):
             if not opts[name].endswith(".md"):
                 raise PluginError(f"ntsbrief: '{name}' must name a Markdown file (ending in .md), not {opts[name]!r}")
-
-        paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
-        if not all(isinstance(p, str) for p in paths):
-            raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
-        bib_paths = [root / p for p in paths]
-        bibliography = Bibliography.load(bib_paths, display_root=root)
-
-        register = None
-        if opts.interviews:
-            register = Register.load(root / opts.interviews, shown=opts.interviews)
-
-        problems = Diagnostics()
-        try:
-            style = resolve_style(opts.style, root)
-        except StyleError as error:
-            problems.add(config_name, _line_of(config.config_file_path, "style"),
-                         f"{error}; using the house style '{HOUSE_STYLE}'")
-            style = resolve_style(HOUSE_STYLE, root)
-
+        self.settings = settings_from(config, opts)
         if self._formatter is None:
             cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
-            self._formatter = Formatter(root / cache if cache else None)
-        self.brief = Brief(bibliography, style, self._formatter, register=register, locale=opts.locale,
-                           unverified_field=opts.unverified_field, unverified_note=opts.unverified_note)
-        self.brief.diagnostics.extend(problems)
-        self._watched = bib_paths + ([root / opts.interviews] if opts.interviews else [])
-        if style.name == opts.style and (opts.style.endswith(".csl") or "/" in opts.style):
-            self._watched.append(style.path)  # a project's own style file
+            self._formatter = Formatter(self.settings.root / cache if cache else None)
+        self.brief = open_brief(self.settings, self._formatter, last_good=self._last_good)
 
-        # The plugin owns footnote syntax: Python-Markdown's would number per page.
-        config.markdown_extensions[:] = [
-            ext for ext in config.markdown_extensions
-            if ext not in ("footnotes", "markdown.extensions.footnotes")
-        ]
         self.extension = BriefExtension()
-        config.markdown_extensions.append(self.extension)
+        config.markdown_extensions[:] = with_brief_extension(config.markdown_extensions, self.extension)
         config.extra_css.append(STYLESHEET)
 
         if config.nav is not None:
-            listed = set(_nav_files(config.nav))
+            listed = set(nav_files(config.nav))
             for page, title in ((opts.notes_page, opts.notes_title), (opts.references_page, opts.references_title)):
                 if page not in listed:
                     config.nav.append({title: page})
@@ -153,11 +123,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     # -- per page ----------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        raw = page.file.content_string
-        offset = raw[: len(raw) - len(markdown)].count("\n") if raw.endswith(markdown) else 0
+        offset = line_offset(page.file.content_string, markdown)
         if page.file.abs_src_path and not page.file.generated_by:
-            root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-            shown = _relative(Path(page.file.abs_src_path), root)
+            shown = _relative(Path(page.file.abs_src_path), self.settings.root)
         else:
             shown = page.file.src_uri
         self.extension.page = self.brief.page(page.file.src_uri, shown, markdown, offset)
@@ -195,23 +163,38 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             page.content = content
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
+        if not self.brief.bibliography.unparsed:
+            self._last_good = self.brief.bibliography
         return env
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
-        for path in self._watched:
+        for path in self.settings.watched:
             if path.exists():
                 server.watch(str(path))
         return server
 
 
-def _nav_files(nav) -> list[str]:
+def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
+    """The core's settings from the plugin's section of mkdocs.yml."""
+    config_file = Path(config.config_file_path) if config.config_file_path else Path.cwd() / "mkdocs.yml"
+    paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
+    if not all(isinstance(p, str) for p in paths):
+        raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
+    return Settings(
+        root=config_file.parent, bibliography=tuple(paths), style=opts.style, locale=opts.locale,
+        interviews=opts.interviews, unverified_field=opts.unverified_field, unverified_note=opts.unverified_note,
+        config_name=config_file.name, style_line=line_of(str(config_file), "style"),
+    )
+
+
+def nav_files(nav) -> list[str]:
     """Every file path named in a nav configuration, at any depth."""
     if isinstance(nav, str):
         return [nav]
     if isinstance(nav, dict):
-        return [p for value in nav.values() for p in _nav_files(value)]
+        return [p for value in nav.values() for p in nav_files(value)]
     if isinstance(nav, list):
-        return [p for item in nav for p in _nav_files(item)]
+        return [p for item in nav for p in nav_files(item)]
     return []
 
 
@@ -222,7 +205,7 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _line_of(config_file: str | None, option: str) -> int | None:
+def line_of(config_file: str | None, option: str) -> int | None:
     """The line of ``option:`` in the plugin's section of mkdocs.yml, for messages."""
     if not config_file:
         return None

@@ -40,7 +40,7 @@ def resolve_style(spec: str, base_dir: Path) -> Style:
     spec = spec.strip()
     if spec == HOUSE_STYLE:
         path = Path(str(resources.files("ntsbrief") / "styles" / "ntsbrief.csl"))
-    elif spec.endswith(".csl") or "/" in spec or "\\" in spec:
+    elif is_style_path(spec):
         path = (base_dir / spec).resolve()
         if not path.is_file():
             raise StyleError(f"style file '{spec}' not found")
@@ -55,6 +55,11 @@ def resolve_style(spec: str, base_dir: Path) -> Style:
     if re.search(r"<style\b[^>]*\bclass=\"note\"", text):
         raise StyleError(f"'{spec}' is a note style; ntsbrief formats in-text (author-date or numeric) styles")
     return Style(spec, path, text)
+
+
+def is_style_path(spec: str) -> bool:
+    """A style given as a file rather than by name."""
+    return spec.endswith(".csl") or "/" in spec or "\\" in spec
 
 
 def _named_style(name: str) -> Path:

@@ -1,0 +1,277 @@
+"""``ntsbrief``: check a brief, add a section, normalise the BibTeX store.
+
+``check`` runs the same core as the MkDocs plugin (store, register, style,
+Markdown extension, cross-page resolution) without rendering the site, so its
+diagnostics are the plugin's, in the same ``path:line: message`` form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import markdown
+
+from .bibformat import format_bibtex
+from .diagnostics import Diagnostic, Diagnostics
+from .extension import BriefExtension, with_brief_extension
+from .loader import line_offset, open_brief
+from .style import Formatter
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ntsbrief", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="the brief's mkdocs.yml (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate the whole brief without building the site")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    new = commands.add_parser("new-section", help="create a section file and add it to the nav")
+    new.add_argument("title")
+    new.add_argument("--after", help="put it after this nav entry (title or file); default: before Notes")
+    fmt = commands.add_parser("fmt", help="normalise BibTeX files (sorted keys, field order, indentation)")
+    fmt.add_argument("files", nargs="*", type=Path, help="default: the bibliography in mkdocs.yml")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(Path(args.config_file), args.format)
+        if args.command == "new-section":
+            return run_new_section(Path(args.config_file), args.title, args.after)
+        return run_fmt(Path(args.config_file), args.files, args.check)
+    except UserError as error:
+        print(f"ntsbrief: {error}", file=sys.stderr)
+        return 2
+
+
+class UserError(Exception):
+    """A problem with how the command was called or with the project setup."""
+
+
+# ---------------------------------------------------------------------- check
+
+
+def load_project(config_file: Path):
+    """MkDocs' own reading of mkdocs.yml, and the plugin's settings from it."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    from .plugin import NtsBriefPlugin, settings_from
+
+    if not config_file.is_file():
+        raise UserError(f"{config_file}: not found (run in the brief's folder or pass -f)")
+    try:
+        config = load_config(str(config_file))
+    except (ConfigurationError, SystemExit) as error:  # MkDocs exits on some config errors
+        raise UserError(f"{config_file}: {error}") from None
+    plugin = next((p for p in config.plugins.values() if isinstance(p, NtsBriefPlugin)), None)
+    if plugin is None:
+        raise UserError(f"{config_file}: the ntsbrief plugin is not configured under 'plugins:'")
+    return config, plugin, settings_from(config, plugin.config)
+
+
+def check_brief(config_file: Path) -> Diagnostics:
+    from mkdocs.utils.meta import get_data
+
+    from .plugin import nav_files
+
+    config, plugin, settings = load_project(config_file)
+    cache = plugin.config.cache_dir if plugin.config.cache_dir is not None else ".cache/ntsbrief"
+    brief = open_brief(settings, Formatter(settings.root / cache if cache else None))
+    docs = Path(config.docs_dir)
+    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    order = []
+    for entry in nav_files(config.nav or []):
+        if "://" in entry:
+            continue
+        if (docs / entry).is_file():
+            order.append(entry)
+        elif entry not in (plugin.config.notes_page, plugin.config.references_page):
+            brief.diagnostics.add(settings.config_name, _line_naming(config_file, entry),
+                                  f"nav entry '{entry}' names a file that does not exist in {docs.name}/")
+    extension = BriefExtension()
+    extensions = with_brief_extension(list(config.markdown_extensions), extension)
+    for key in pages:
+        path = docs / key
+        raw = path.read_text(encoding="utf-8-sig")
+        body, _ = get_data(raw)
+        shown = path.resolve().relative_to(settings.root.resolve()).as_posix()
+        extension.page = brief.page(key, shown, body, line_offset(raw, body))
+        html = markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs).convert(body)
+        extension.page.finish(html)
+        extension.page = None
+    result = brief.resolve(order, lambda *_: "#", plugin.config.notes_page, plugin.config.references_page, {})
+    brief.check_entries(list(brief.bibliography.entries))
+    cited = set(result.cited_keys)
+    for key, entry in brief.bibliography.entries.items():
+        if key not in cited:
+            brief.diagnostics.add(entry.path, entry.line, f"entry '{key}' is not cited in this brief", "warning")
+    return brief.diagnostics
+
+
+def run_check(config_file: Path, output: str) -> int:
+    diagnostics = sorted(check_brief(config_file), key=lambda d: (d.path, d.line or 0))
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if output == "json":
+        print(json.dumps({
+            "errors": errors, "warnings": warnings,
+            "diagnostics": [{"path": d.path, "line": d.line, "severity": d.severity, "message": d.message}
+                            for d in diagnostics],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for diagnostic in diagnostics:
+            print(_text(diagnostic))
+        print(f"{errors} error(s), {warnings} warning(s)" if diagnostics else "The brief is clean.")
+    return 1 if errors else 0
+
+
+def _text(diagnostic: Diagnostic) -> str:
+    if diagnostic.severity == "error":
+        return str(diagnostic)
+    where = diagnostic.path if diagnostic.line is None else f"{diagnostic.path}:{diagnostic.line}"
+    return f"{where}: warning: {diagnostic.message}"
+
+
+def _line_naming(config_file: Path, needle: str) -> int | None:
+    for number, line in enumerate(config_file.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    return None
+
+
+# ---------------------------------------------------------------- new-section
+
+
+SECTION_TEMPLATE = """\
+---
+title: {yaml_title}
+---
+
+# {title}
+
+<!--
+Write the section here, in plain Markdown.
+Cite a work:      ... as Chuang argues [@chuang2006, 490].
+Add a note:       ... a claim.[^why] and, at the end of this file:
+                  [^why]: The note's text.
+Cite interviews:  [^who]: [interviews: ngo-13-14]
+Check your work:  ntsbrief check
+-->
+"""
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug or "section"
+
+
+def run_new_section(config_file: Path, title: str, after: str | None) -> int:
+    config, plugin, settings = load_project(config_file)
+    docs = Path(config.docs_dir)
+    name = f"{slugify(title)}.md"
+    target = docs / name
+    if target.exists():
+        raise UserError(f"{target.relative_to(settings.root)} already exists")
+    text = config_file.read_text(encoding="utf-8")
+    new_text = None
+    if config.nav is not None:
+        new_text = insert_nav_entry(text, title, name, after, (plugin.config.notes_page, plugin.config.references_page))
+    target.write_text(SECTION_TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False)),
+                      encoding="utf-8")
+    if new_text is not None:
+        _write_atomically(config_file, new_text)
+    print(f"created {target.relative_to(settings.root)}" + ("" if new_text is None else f" and added it to the nav in {config_file.name}"))
+    return 0
+
+
+def insert_nav_entry(text: str, title: str, file: str, after: str | None, generated: tuple[str, ...]) -> str:
+    """Add ``- title: file`` to the top level of the nav, touching no other line."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"^nav\s*:\s*(#.*)?$", line)), None)
+    if start is None:
+        raise UserError("mkdocs.yml has no block-style 'nav:' list to add the section to")
+    items: list[tuple[int, int, str]] = []  # (first line, end line, text) of each top-level item
+    indent = None
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if line.strip() == "" or line.lstrip().startswith("#"):
+            continue
+        current = len(line) - len(line.lstrip(" "))
+        if current == 0 and not line.startswith("-"):
+            break
+        if indent is None:
+            indent = current
+        if current == indent and line.lstrip().startswith("- "):
+            items.append((i, i + 1, line))
+        elif items:
+            items[-1] = (items[-1][0], i + 1, items[-1][2])
+    if not items:
+        raise UserError("the nav in mkdocs.yml is empty or not a list")
+    position = items[-1][1]
+    if after:
+        match = [item for item in items if after in item[2]]
+        if not match:
+            raise UserError(f"no nav entry mentions {after!r}")
+        position = match[0][1]
+    else:
+        first_generated = [item for item in items if any(g in item[2] for g in generated)]
+        if first_generated:
+            position = first_generated[0][0]
+    key = title if re.fullmatch(r"[\w][\w ,.()'’–-]*", title) and ": " not in title else json.dumps(title, ensure_ascii=False)
+    entry = f"{' ' * indent}- {key}: {file}\n"
+    newline_fix = "" if position == 0 or lines[position - 1].endswith("\n") else "\n"
+    return "".join(lines[:position]) + newline_fix + entry + "".join(lines[position:])
+
+
+# ------------------------------------------------------------------------ fmt
+
+
+def run_fmt(config_file: Path, files: list[Path], check_only: bool) -> int:
+    if not files:
+        _, _, settings = load_project(config_file)
+        files = settings.bibliography_paths
+        if not files:
+            raise UserError("no BibTeX files given and none configured as 'bibliography:'")
+    status = 0
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as error:
+            raise UserError(f"{path}: {error.strerror or error}") from None
+        formatted, problems = format_bibtex(text, str(path))
+        if formatted is None:
+            for problem in problems:
+                print(problem)
+            status = 1
+            continue
+        if formatted == text:
+            continue
+        if check_only:
+            print(f"{path}: would be reformatted (run 'ntsbrief fmt')")
+            status = 1
+        else:
+            _write_atomically(path, formatted)
+            print(f"{path}: reformatted")
+    return status
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Open a brief's inputs (store, register, style) from plain settings.
+
+Every front end (the MkDocs plugin, ``ntsbrief check``) goes through here, so
+they load the same files the same way and report the same diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bibliography import Bibliography
+from .brief import Brief
+from .diagnostics import Diagnostics
+from .register import Register
+from .style import HOUSE_STYLE, Formatter, StyleError, is_style_path, resolve_style
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path  # the project folder; paths below are relative to it
+    bibliography: tuple[str, ...] = ()
+    style: str = HOUSE_STYLE
+    locale: str | None = None
+    interviews: str | None = None
+    unverified_field: str = "verified"
+    unverified_note: str = ""
+    config_name: str = "mkdocs.yml"  # where these settings are written, for messages
+    style_line: int | None = None  # line of the style option in that file
+
+    @property
+    def bibliography_paths(self) -> list[Path]:
+        return [self.root / p for p in self.bibliography]
+
+    @property
+    def watched(self) -> list[Path]:
+        """The inputs outside the docs folder that a live preview must watch."""
+        paths = self.bibliography_paths + ([self.root / self.interviews] if self.interviews else [])
+        if is_style_path(self.style):
+            paths.append(self.root / self.style)
+        return paths
+
+
+def open_brief(settings: Settings, formatter: Formatter, last_good: Bibliography | None = None) -> Brief:
+    """Load store, register and style; problems become the brief's diagnostics.
+
+    ``last_good`` (a live preview's previous store) keeps entries whose block
+    an editor is in the middle of changing, so the preview does not break.
+    """
+    bibliography = Bibliography.load(settings.bibliography_paths, display_root=settings.root)
+    if last_good is not None:
+        bibliography.keep_unparsed_from(last_good)
+    register = None
+    if settings.interviews:
+        register = Register.load(settings.root / settings.interviews, shown=settings.interviews)
+    problems = Diagnostics()
+    try:
+        style = resolve_style(settings.style, settings.root)
+    except StyleError as error:
+        problems.add(settings.config_name, settings.style_line, f"{error}; using the house style '{HOUSE_STYLE}'")
+        style = resolve_style(HOUSE_STYLE, settings.root)
+    brief = Brief(bibliography, style, formatter, register=register, locale=settings.locale,
+                  unverified_field=settings.unverified_field, unverified_note=settings.unverified_note)
+    brief.diagnostics.extend(problems)
+    return brief
+
+
+def line_offset(raw: str, markdown: str) -> int:
+    """Lines of front matter stripped from ``raw`` to give ``markdown``."""
+    return raw[: len(raw) - len(markdown)].count("\n") if raw.endswith(markdown) else 0
