@@ -24,3 +24,21 @@ def test_ci_runs_readme_test_command_verbatim():
 
 def test_mkdocs_is_capped_below_2():
     assert re.search(r'"mkdocs>=1\.6,<2"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_workflows_check_test_build_and_pin_actions():
+    import yaml
+
+    workflows = ROOT / ".github" / "workflows"
+    pr = yaml.safe_load((workflows / "pull-request.yml").read_text(encoding="utf-8"))
+    deploy = yaml.safe_load((workflows / "deploy.yml").read_text(encoding="utf-8"))
+    steps = pr["jobs"]["check"]["steps"]
+    commands = " ".join(step.get("run", "") for step in steps)
+    for needed in ("pip install -e '.[test]'", "ntsbrief check", "ntsbrief fmt --check", "python -m pytest",
+                   "mkdocs build --strict"):
+        assert needed in commands
+    uses = [step["uses"] for wf in (pr, deploy) for job in wf["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert any(u.startswith("actions/upload-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert all(re.search(r"@v\d+\.\d+\.\d+$", u) for u in uses), uses
+    assert deploy[True]["push"]["branches"] == ["main"]  # YAML reads the key 'on' as True

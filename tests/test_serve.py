@@ -1,0 +1,64 @@
+"""``mkdocs serve`` for real: a .bib edit rebuilds; a broken edit is reported with
+its location while the preview keeps the last good version of the store."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import write_site
+
+BIB = "@article{chuang2006, author = {Chuang, Janie}, title = {Sheriff}, journal = {MJIL}, year = {2006}}\n"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_serve_rebuilds_on_bib_edit_and_rides_out_a_broken_one(tmp_path):
+    write_site(tmp_path, {"index.md": "# Home\n\nAs argued [@chuang2006, 490].\n"},
+               plugin={"bibliography": "refs.bib"}, extra_files={"refs.bib": BIB})
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+                                  cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        def page():
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+            except OSError:
+                return ""
+
+        def builds():
+            return log_path.read_text().count("Documentation built in")
+
+        assert wait_for(lambda: "Chuang, 2006:490" in page()), log_path.read_text()
+        # A broken edit of the cited entry itself (mid-typing: a brace not yet closed).
+        (tmp_path / "refs.bib").write_text(BIB.replace("{Sheriff}", "{Sheriff"), encoding="utf-8")
+        assert wait_for(lambda: builds() >= 2), log_path.read_text()
+        assert wait_for(lambda: "Chuang, 2006:490" in page())
+        log = log_path.read_text()
+        assert re.search(r"WARNING -  ntsbrief: refs\.bib:1: cannot parse this BibTeX block", log), log
+        assert "showing the last good version of chuang2006" in log
+        # A good edit is picked up.
+        (tmp_path / "refs.bib").write_text(BIB.replace("2006}}", "2007}}"), encoding="utf-8")
+        assert wait_for(lambda: "Chuang, 2007:490" in page()), log_path.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
