@@ -93,3 +93,17 @@ def test_bad_register_entries_are_located(yaml_text, line, message):
     [diagnostic] = list(register.diagnostics)
     assert (diagnostic.path, diagnostic.line) == ("interviews.yaml", line)
     assert message in diagnostic.message
+
+
+def test_a_broken_edit_keeps_the_last_valid_entries(register):
+    half_typed = REGISTER.replace("date: 2011-06-14\n    place: Kuala Lumpur\n  ngo:", "date: 2011-06-1\n    place: Kuala Lumpur\n  ngo:", 1)
+    edited = Register(path="citations/interviews.yaml")
+    edited.add_text(half_typed)
+    assert "hr-expert" not in edited.interviews
+    edited.keep_invalid_from(register)
+    assert edited.interviews["hr-expert"] == register.interviews["hr-expert"]
+    broken = Register(path="citations/interviews.yaml")
+    broken.add_text(REGISTER + "  oops: [\n")
+    broken.keep_invalid_from(register)
+    assert broken.interviews == register.interviews
+    assert "showing the last good version" in str(list(broken.diagnostics)[-1])

@@ -41,18 +41,20 @@ class Settings:
         return paths
 
 
-def open_brief(settings: Settings, formatter: Formatter, last_good: Bibliography | None = None) -> Brief:
+def open_brief(settings: Settings, formatter: Formatter, previous: Brief | None = None) -> Brief:
     """Load store, register and style; problems become the brief's diagnostics.
 
-    ``last_good`` (a live preview's previous store) keeps entries whose block
-    an editor is in the middle of changing, so the preview does not break.
+    ``previous`` (a live preview's last build) lends the last valid version of
+    entries an editor is in the middle of changing, so the preview keeps working.
     """
     bibliography = Bibliography.load(settings.bibliography_paths, display_root=settings.root)
-    if last_good is not None:
-        bibliography.keep_unparsed_from(last_good)
+    if previous is not None:
+        bibliography.keep_unparsed_from(previous.bibliography)
     register = None
     if settings.interviews:
         register = Register.load(settings.root / settings.interviews, shown=settings.interviews)
+        if previous is not None and previous.register is not None:
+            register.keep_invalid_from(previous.register)
     problems = Diagnostics()
     try:
         style = resolve_style(settings.style, settings.root)

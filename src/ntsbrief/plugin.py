@@ -28,7 +28,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from . import render
-from .bibliography import Bibliography
+from .brief import Brief
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief
 from .style import HOUSE_STYLE, Formatter
@@ -68,10 +68,10 @@ class NtsBriefConfig(base.Config):
 class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     def __init__(self) -> None:
         super().__init__()
-        # Kept across serve rebuilds: the format cache, and the store of the
-        # last build whose .bib files all parsed (to ride out a broken edit).
+        # Kept across serve rebuilds: the format cache, and the previous build's
+        # brief, whose valid entries ride out an edit that is not finished yet.
         self._formatter: Formatter | None = None
-        self._last_good: Bibliography | None = None
+        self._previous: Brief | None = None
 
     def on_startup(self, *, command, dirty) -> None:
         """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
@@ -89,7 +89,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         if self._formatter is None:
             cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
             self._formatter = Formatter(self.settings.root / cache if cache else None)
-        self.brief = open_brief(self.settings, self._formatter, last_good=self._last_good)
+        self.brief = open_brief(self.settings, self._formatter, previous=self._previous)
 
         self.extension = BriefExtension()
         config.markdown_extensions[:] = with_brief_extension(config.markdown_extensions, self.extension)
@@ -163,8 +163,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             page.content = content
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
-        if not self.brief.bibliography.unparsed:
-            self._last_good = self.brief.bibliography
+        self._previous = self.brief
         return env
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):

@@ -36,6 +36,8 @@ class Register:
     interviews: dict[str, Interview] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     path: str = ""
+    unreadable: bool = False  # the file as a whole could not be read
+    invalid: set[str] = field(default_factory=set)  # ids of entries that failed validation
 
     @classmethod
     def load(cls, path: Path, shown: str) -> Register:
@@ -59,15 +61,18 @@ class Register:
             line = mark.line + 1 if mark else None
             problem = getattr(error, "problem", None) or str(error)
             self.diagnostics.add(self.path, line, f"invalid YAML: {problem}")
+            self.unreadable = True
             return
         if root is None:
             return
         interviews = _mapping_value(root, "interviews")
         if not isinstance(root, yaml.MappingNode) or interviews is None:
             self.diagnostics.add(self.path, _line(root), "the register needs a top-level 'interviews:' mapping")
+            self.unreadable = True
             return
         if not isinstance(interviews, yaml.MappingNode):
             self.diagnostics.add(self.path, _line(interviews), "'interviews:' must map interview ids to entries")
+            self.unreadable = True
             return
         for key_node, value_node in interviews.value:
             self._add_entry(key_node, value_node)
@@ -76,6 +81,7 @@ class Register:
         ident, line = str(key_node.value), _line(key_node)
 
         def bad(message: str, at: yaml.Node | None = None) -> None:
+            self.invalid.add(ident)
             self.diagnostics.add(self.path, _line(at) if at is not None else line, f"interview '{ident}': {message}")
 
         if not _ID_RE.match(ident):
@@ -118,6 +124,16 @@ class Register:
             place=" ".join(str(place.value).split()) if place is not None else None,
             line=line,
         )
+
+    def keep_invalid_from(self, previous: Register) -> None:
+        """While entries are being edited, keep their previous valid version."""
+        kept = sorted(previous.interviews.keys() - self.interviews.keys()) if self.unreadable else sorted(
+            i for i in self.invalid if i in previous.interviews and i not in self.interviews)
+        for ident in kept:
+            self.interviews[ident] = previous.interviews[ident]
+        if kept:
+            self.diagnostics.add(self.path, None, "showing the last good version of "
+                                 f"{', '.join(kept)} until the register is valid again", severity="warning")
 
     def note_text(self, ids: list[str]) -> str:
         """The note's sentence for these interviews, in the brief's note style."""
