@@ -130,6 +130,12 @@ class Resolution:
     notes_html: str = ""
     references_html: str = ""
     cited_keys: list[str] = field(default_factory=list)
+    # Preview of each link target ("ref-KEY", "note-N"), and the targets each page links to.
+    previews: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, list[str]] = field(default_factory=dict)
+
+    def previews_for(self, key: str) -> dict[str, str]:
+        return {target: self.previews[target] for target in self.targets.get(key, []) if target in self.previews}
 
 
 class Brief:
@@ -155,8 +161,13 @@ class Brief:
         return record
 
     def resolve(self, order: list[str], href: HrefFunction, notes_page: str, references_page: str,
-                titles: dict[str, str]) -> Resolution:
-        """Number notes and citations in reading order and format every citation."""
+                titles: dict[str, str], host: Callable[[str], str] | None = None) -> Resolution:
+        """Number notes and citations in reading order and format every citation.
+
+        ``host`` maps a page to the page its text is shown on (itself, unless the
+        text is gathered elsewhere, as in a single-page full text).
+        """
+        host = host or (lambda key: key)
         order = [k for k in order if k in self.records] + sorted(k for k in self.records if k not in order)
         records = [self.records[k] for k in order]
         result = Resolution()
@@ -178,8 +189,8 @@ class Brief:
                 number = note_numbers[(record.key, use.label)]
                 item = note_items[number - 1]
                 marker = f"noteref-{number}" if not item.backrefs else f"noteref-{number}-{len(item.backrefs) + 1}"
-                host = notes_page if use.in_note else record.key
-                item.backrefs.append(href(notes_page, host, marker))
+                shown_on = notes_page if use.in_note else host(record.key)
+                item.backrefs.append(href(notes_page, shown_on, marker))
                 marker_ids[(record.key, index)] = (marker, number)
             used = {use.label for use in record.note_uses}
             for definition in record.definitions:
@@ -201,10 +212,10 @@ class Brief:
                 if unknown:
                     continue
                 formattable.append(use)
-                host = notes_page if use.in_note else record.key
+                shown_on = notes_page if use.in_note else host(record.key)
                 for key in use.cluster.keys:
-                    cited.setdefault(key, []).append((href(references_page, host, use.id),
-                                                      titles.get(host, host)))
+                    cited.setdefault(key, []).append((href(references_page, shown_on, use.id),
+                                                      titles.get(shown_on, shown_on)))
         self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc() for u in formattable])
         result.cited_keys = list(cited)
@@ -212,7 +223,7 @@ class Brief:
         # Per page: replace placeholders with formatted citations and markers;
         # a note's text is shown on the Notes page, so its links start there.
         for record in records:
-            result.pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
+            result.pages[record.key] = self._page_renderer(record, host(record.key), formatted, marker_ids, href,
                                                            notes_page, references_page)
             in_notes = self._page_renderer(record, notes_page, formatted, marker_ids, href,
                                            notes_page, references_page)
@@ -228,6 +239,19 @@ class Brief:
                 entries.append(render.ReferenceItem(key, formatted.entries[key], cited[key],
                                                     unverified=flag in {"false", "no", "0"}))
         result.references_html = render.references_html(entries, self.unverified_note)
+
+        # Previews: what a reader sees on hovering a link, embedded in each page.
+        for item in note_items:
+            result.previews[f"note-{item.number}"] = render.preview_html(item.html)
+        for entry in entries:
+            result.previews[f"ref-{entry.key}"] = render.preview_html(entry.html)
+        for record in records:
+            targets = [f"ref-{k}" for u in record.citations for k in u.cluster.keys]
+            targets += [f"note-{marker_ids[(record.key, i)][1]}" for i in range(len(record.note_uses))
+                        if (record.key, i) in marker_ids]
+            result.targets[record.key] = list(dict.fromkeys(targets))
+        result.targets[notes_page] = list(dict.fromkeys(
+            result.targets.get(notes_page, []) + [f"ref-{k}" for k in cited]))
         return result
 
     def check_entries(self, keys: list[str]) -> None:

@@ -36,6 +36,7 @@ from .style import HOUSE_STYLE, Formatter
 log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
+SCRIPT = "assets/ntsbrief/ntsbrief.js"
 DEFAULT_UNVERIFIED_NOTE = (
     "Details of entries marked with a dagger could not be fully verified: the original reference list "
     "was not available, and these entries were reconstructed from the in-text citations."
@@ -94,6 +95,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self.extension = BriefExtension()
         config.markdown_extensions[:] = with_brief_extension(config.markdown_extensions, self.extension)
         config.extra_css.append(STYLESHEET)
+        config.extra_javascript.append(SCRIPT)
 
         if config.nav is not None:
             listed = set(nav_files(config.nav))
@@ -112,8 +114,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         ):
             if files.get_file_from_path(page) is None:
                 files.append(File.generated(config, page, content=f"# {title}\n\n{marker}\n"))
-        css = (resources.files("ntsbrief") / "assets" / "ntsbrief.css").read_text(encoding="utf-8")
-        files.append(File.generated(config, STYLESHEET, content=css))
+        for asset in (STYLESHEET, SCRIPT):
+            content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
+            files.append(File.generated(config, asset, content=content))
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -152,6 +155,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         titles = {key: page.title or key for key, page in self._pages.items()}
         notes, references = self.config.notes_page, self.config.references_page
         result = self.brief.resolve(self._reading_order, href, notes, references, titles)
+        self._result = result
         for key, page in self._pages.items():
             if page.content is None:
                 continue
@@ -165,6 +169,14 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             log.warning(str(diagnostic))
         self._previous = self.brief
         return env
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        """Embed the previews this page's links need: no fetching at view time."""
+        previews = self._result.previews_for(page.file.src_uri)
+        if not previews or "</body>" not in output:
+            return output
+        at = output.rindex("</body>")
+        return output[:at] + render.previews_script(previews) + "\n" + output[at:]
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         for path in self.settings.watched:

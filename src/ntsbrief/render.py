@@ -6,6 +6,7 @@ here; formatted citations and entries come from pandoc, already escaped.
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -141,6 +142,24 @@ def _append_inline(fragment: str, addition: str) -> str:
     if stripped.endswith("</p>"):
         return stripped[: -len("</p>")] + " " + addition + "</p>"
     return stripped + " " + addition
+
+
+_ID_ATTR_RE = re.compile(r'\s(?:id|aria-label|role)="[^"]*"')
+_LINK_RE = re.compile(r"</?a\b[^>]*>")
+_BACKREF_RE = re.compile(r'\s*<a [^>]*class="ntsbrief-backref"[^>]*>.*?</a>', re.DOTALL)
+
+
+def preview_html(fragment: str) -> str:
+    """A note or entry as a hover preview: no ids (they live on their page), no
+    back-links, and links reduced to their text (a tooltip holds no controls)."""
+    fragment = _BACKREF_RE.sub("", fragment)
+    return _LINK_RE.sub("", _ID_ATTR_RE.sub("", fragment)).strip()
+
+
+def previews_script(previews: dict[str, str]) -> str:
+    """Previews as JSON in a script element, safe to put anywhere in a page."""
+    payload = json.dumps(previews, ensure_ascii=False, sort_keys=True).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    return f'<script type="application/json" id="ntsbrief-previews">{payload}</script>'
 
 
 def insert_listing(page_html: str, marker: str, listing: str) -> str:

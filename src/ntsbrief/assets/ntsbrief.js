@@ -1,0 +1,1 @@
+/* ntsbrief reader features: previews of citations and notes (filled in later). */
