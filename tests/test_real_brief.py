@@ -19,6 +19,7 @@ SECTIONS = [
     ("conclusion", "Conclusion"),
     ("notes", "Notes"),
     ("references", "References"),
+    ("full-text", "Full text"),
 ]
 
 CLUSTERS = [
@@ -124,6 +125,34 @@ def test_notes_numbered_and_worded(built):
     for name, _ in SECTIONS[:5]:
         markers += [int(n) for n in re.findall(r'id="noteref-(\d+)"', page(built, name))]
     assert markers == list(range(1, 26))
+
+
+def test_full_text_has_every_part_in_reading_order(built):
+    whole = page(built, "full-text")
+    assert [int(n) for n in re.findall(r'id="noteref-(\d+)"', whole)] == list(range(1, 26))
+    assert re.findall(r'<li id="note-(\d+)"', whole) == [str(n) for n in range(1, 26)]
+    assert len(re.findall(r'<div id="ref-', whole)) == 19
+    texts = [text(m) for m in re.findall(r'<span class="citation"[^>]*>(.*?)</span>(?= |\.|,|;|<)', whole)]
+    assert texts == CLUSTERS
+    sections = [title for _, title in SECTIONS[1:5]]
+    positions = [whole.index(f">{title}") for title in sections]
+    assert positions == sorted(positions)
+    ids = re.findall(r'\sid="([^"]+)"', whole)
+    assert len(ids) == len(set(ids))
+    for anchor in re.findall(r'href="#([^"]+)"', whole):
+        assert anchor in ids, anchor
+
+
+def test_cite_this_alert_and_its_metadata(built):
+    home = page(built, "")
+    assert "Cite this Alert" in home
+    assert "Kaur, M. (2011) Responding to Protection Gaps in Malaysia’s Anti-Human Trafficking Policies, NTS Alert 2." in text(home)
+    head = (built / "index.html").read_text(encoding="utf-8").split("</head>")[0]
+    assert '<meta name="citation_technical_report_number" content="2">' in head
+    assert head.count('<meta name="citation_reference"') == 19
+    assert "citation_pdf_url" not in head  # no PDF of the Alert exists
+    for name in ("kaur2011protection.bib", "kaur2011protection.ris", "kaur2011protection.json", "references.bib"):
+        assert (built / "downloads" / name).is_file()
 
 
 def test_references_list_the_cited_works_with_daggers(built):

@@ -213,9 +213,9 @@ class Brief:
                     continue
                 formattable.append(use)
                 shown_on = notes_page if use.in_note else host(record.key)
+                label = titles.get(notes_page, "Notes") if use.in_note else titles.get(record.key, record.key)
                 for key in use.cluster.keys:
-                    cited.setdefault(key, []).append((href(references_page, shown_on, use.id),
-                                                      titles.get(shown_on, shown_on)))
+                    cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
         self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc() for u in formattable])
         result.cited_keys = list(cited)
@@ -254,6 +254,17 @@ class Brief:
             result.targets.get(notes_page, []) + [f"ref-{k}" for k in cited]))
         return result
 
+    def format_entry(self, key: str) -> str:
+        """One entry as the style's reference list shows it, formatted on its own
+        (so that it does not change the brief's own disambiguation)."""
+        try:
+            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for([key]), [f"[@{{{key}}}]"],
+                                              self.locale)
+        except FormatError as error:
+            self.diagnostics.add(self.style.name, None, f"pandoc could not format '{key}': {error}")
+            return ""
+        return render.drop_unsafe_links(formatted.entries.get(key, ""))
+
     def check_entries(self, keys: list[str]) -> None:
         """Report entries that lack what a reference needs."""
         for key in keys:
@@ -273,7 +284,8 @@ class Brief:
             return Formatted()
         for warning in formatted.warnings:
             self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
-        return formatted
+        return Formatted({k: render.drop_unsafe_links(v) for k, v in formatted.clusters.items()},
+                         {k: render.drop_unsafe_links(v) for k, v in formatted.entries.items()}, formatted.warnings)
 
     def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
                        notes_page: str, references_page: str) -> Callable[[str], str]:

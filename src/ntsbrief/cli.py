@@ -92,7 +92,7 @@ def check_brief(config_file: Path) -> Diagnostics:
             continue
         if (docs / entry).is_file():
             order.append(entry)
-        elif entry not in (plugin.config.notes_page, plugin.config.references_page):
+        elif entry not in (plugin.config.notes_page, plugin.config.references_page, plugin.config.full_text_page):
             brief.diagnostics.add(settings.config_name, _line_naming(config_file, entry),
                                   f"nav entry '{entry}' names a file that does not exist in {docs.name}/")
     extension = BriefExtension()
@@ -108,7 +108,7 @@ def check_brief(config_file: Path) -> Diagnostics:
         extension.page = None
     result = brief.resolve(order, lambda *_: "#", plugin.config.notes_page, plugin.config.references_page, {})
     brief.check_entries(list(brief.bibliography.entries))
-    cited = set(result.cited_keys)
+    cited = set(result.cited_keys) | {plugin.config.brief_entry}
     for key, entry in brief.bibliography.entries.items():
         if key not in cited:
             brief.diagnostics.add(entry.path, entry.line, f"entry '{key}' is not cited in this brief", "warning")

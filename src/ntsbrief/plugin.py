@@ -13,6 +13,7 @@ Event order in one build, and what happens at each:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from importlib import resources
 from pathlib import Path
@@ -31,10 +32,12 @@ from . import render
 from .brief import Brief
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief
+from .publication import full_text, publish
 from .style import HOUSE_STYLE, Formatter
 
 log = get_plugin_logger(__name__)
 
+EXPORT_FORMATS = (("BibTeX", "bib"), ("RIS", "ris"), ("CSL-JSON", "json"))
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
 DEFAULT_UNVERIFIED_NOTE = (
@@ -64,6 +67,20 @@ class NtsBriefConfig(base.Config):
     """Sentence under the reference list explaining the dagger, shown only when an entry is marked."""
     cache_dir = c.Optional(c.Type(str))
     """Formatted citations are cached here, relative to mkdocs.yml (default .cache/ntsbrief; '' to disable)."""
+    brief_entry = c.Optional(c.Type(str))
+    """Key of the brief's own entry in the store: enables "Cite this", downloads and scholarly metadata."""
+    cite_title = c.Type(str, default="Cite this brief")
+    cite_page = c.Optional(c.Type(str))
+    """Page that shows the "Cite this" box and carries the metadata (default: the first page of the nav)."""
+    pdf = c.Optional(c.Type(str))
+    """URL of a PDF of the brief, if one exists (for citation_pdf_url)."""
+    full_text_page = c.Type(str, default="full-text.md")
+    """The generated single-page view of the whole brief ('' to disable)."""
+    full_text_title = c.Type(str, default="Full text")
+    downloads_dir = c.Type(str, default="downloads")
+    """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
+    export_exclude_fields = c.Type(list, default=["provenance"])
+    """Store fields left out of BibTeX downloads (the unverified field is always left out)."""
 
 
 class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
@@ -99,7 +116,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
         if config.nav is not None:
             listed = set(nav_files(config.nav))
-            for page, title in ((opts.notes_page, opts.notes_title), (opts.references_page, opts.references_title)):
+            for page, title in self._generated_pages():
                 if page not in listed:
                     config.nav.append({title: page})
 
@@ -107,13 +124,19 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._pages: dict[str, Page] = {}
         return config
 
+    def _generated_pages(self) -> list[tuple[str, str]]:
+        opts = self.config
+        pages = [(opts.notes_page, opts.notes_title), (opts.references_page, opts.references_title)]
+        if opts.full_text_page:
+            pages.append((opts.full_text_page, opts.full_text_title))
+        return pages
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        for page, title, marker in (
-            (self.config.notes_page, self.config.notes_title, render.NOTES_MARKER),
-            (self.config.references_page, self.config.references_title, render.REFERENCES_MARKER),
-        ):
+        markers = {self.config.notes_page: render.NOTES_MARKER, self.config.references_page: render.REFERENCES_MARKER,
+                   self.config.full_text_page: render.FULL_TEXT_MARKER}
+        for page, title in self._generated_pages():
             if files.get_file_from_path(page) is None:
-                files.append(File.generated(config, page, content=f"# {title}\n\n{marker}\n"))
+                files.append(File.generated(config, page, content=f"# {title}\n\n{markers[page]}\n"))
         for asset in (STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
@@ -143,6 +166,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     # -- across the brief ------------------------------------------------------
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        """Every page is converted: resolve the brief and rewrite each page."""
+        opts = self.config
+
         def url_of(key: str) -> str:
             file = files.get_file_from_path(key)
             return file.url if file else key
@@ -152,31 +178,66 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 return f"#{anchor}"
             return f"{get_relative_url(url_of(to_key), url_of(from_key))}#{anchor}"
 
+        def download(from_key: str, name: str) -> str:
+            return get_relative_url(f"{opts.downloads_dir}/{name}", url_of(from_key))
+
         titles = {key: page.title or key for key, page in self._pages.items()}
-        notes, references = self.config.notes_page, self.config.references_page
+        notes, references, full = opts.notes_page, opts.references_page, opts.full_text_page
         result = self.brief.resolve(self._reading_order, href, notes, references, titles)
-        self._result = result
+        originals = {key: page.content or "" for key, page in self._pages.items()}
+
+        own_key = opts.brief_entry
+        if own_key and own_key not in self.brief.bibliography:
+            self.brief.diagnostics.add(self.settings.config_name, line_of(config.config_file_path, "brief_entry"),
+                                       f"brief_entry '{own_key}' is not in the bibliography")
+        exclude = set(opts.export_exclude_fields) | {opts.unverified_field}
+        self._publication = publish(self.brief, result, own_key, exclude, opts.pdf, config.site_url)
+        self._cite_page = opts.cite_page or next(iter(self._reading_order), None)
+
         for key, page in self._pages.items():
             if page.content is None:
                 continue
             content = result.pages[key](page.content) if key in result.pages else page.content
             if key == notes:
                 content = render.insert_listing(content, render.NOTES_MARKER, result.notes_html)
-            elif key == references:
-                content = render.insert_listing(content, render.REFERENCES_MARKER, result.references_html)
+            if key == references:
+                listing = result.references_html
+                if "references.bib" in self._publication.downloads:
+                    listing = render.downloads_html("Download these references", {
+                        fmt: download(key, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + listing
+                content = render.insert_listing(content, render.REFERENCES_MARKER, listing)
+            if key == full:
+                whole = full_text(self.brief, self._reading_order, originals, {notes, references, full},
+                                  lambda source, body: _rebase(body, url_of(source), url_of(full)), titles)
+                content = render.insert_listing(content, render.FULL_TEXT_MARKER, whole)
+            if key == self._cite_page and self._publication.own_html:
+                box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
+                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})
+                content = render.insert_listing(content, render.CITE_MARKER, box)
             page.content = content
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
+        self._result = result
         self._previous = self.brief
         return env
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        """Embed the previews this page's links need: no fetching at view time."""
-        previews = self._result.previews_for(page.file.src_uri)
-        if not previews or "</body>" not in output:
-            return output
-        at = output.rindex("</body>")
-        return output[:at] + render.previews_script(previews) + "\n" + output[at:]
+        """Embed what the page's readers and indexers need: no fetching at view time."""
+        key = page.file.src_uri
+        previews = self._result.previews_for(key)
+        if previews and "</body>" in output:
+            at = output.rindex("</body>")
+            output = output[:at] + render.previews_script(previews) + "\n" + output[at:]
+        if key == self._cite_page and self._publication.head_html and "</head>" in output:
+            at = output.index("</head>")
+            output = output[:at] + self._publication.head_html + "\n" + output[at:]
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        folder = Path(config.site_dir) / self.config.downloads_dir
+        for name, text in sorted(self._publication.downloads.items()):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         for path in self.settings.watched:
@@ -207,6 +268,24 @@ def nav_files(nav) -> list[str]:
     if isinstance(nav, list):
         return [p for item in nav for p in nav_files(item)]
     return []
+
+
+_LINK_ATTR_RE = re.compile(r'(\s(?:href|src)=")([^"#:?][^"]*|)(["#?])')
+
+
+def _rebase(body: str, from_url: str, to_url: str) -> str:
+    """Rewrite a page's relative links so they work from another page's address."""
+    def fix(match: re.Match) -> str:
+        target = match.group(2)
+        if not target or target.startswith("/"):
+            return match.group(0)
+        absolute = posixpath.normpath(posixpath.join(posixpath.dirname("/" + from_url) if not from_url.endswith("/")
+                                                     else "/" + from_url, target))
+        if target.endswith("/") and not absolute.endswith("/"):
+            absolute += "/"
+        return match.group(1) + get_relative_url(absolute.lstrip("/") or ".", to_url) + match.group(3)
+
+    return _LINK_ATTR_RE.sub(fix, body)
 
 
 def _relative(path: Path, root: Path) -> str:

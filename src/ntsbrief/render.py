@@ -20,10 +20,25 @@ _REF_HREF_RE = re.compile(r'href="#ref-([^"]*)"')
 
 NOTES_MARKER = "<!-- ntsbrief:notes -->"
 REFERENCES_MARKER = "<!-- ntsbrief:references -->"
+FULL_TEXT_MARKER = "<!-- ntsbrief:full-text -->"
+CITE_MARKER = "<!-- ntsbrief:cite -->"
 
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+_ANCHOR_RE = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_SAFE_HREF_RE = re.compile(r"^(?:https?://|#|mailto:)", re.IGNORECASE)
+
+
+def drop_unsafe_links(fragment: str) -> str:
+    """Keep only http(s), mailto and in-page links; any other (javascript:, data:,
+    file:) from a store's url field is shown as text, not linked."""
+    def keep(match: re.Match) -> str:
+        return match.group(0) if _SAFE_HREF_RE.match(html.unescape(match.group(1)).strip()) else match.group(2)
+
+    return _ANCHOR_RE.sub(keep, fragment)
 
 
 def replace_placeholders(page_html: str, render: Callable[[str, int, str], str]) -> str:
@@ -160,6 +175,19 @@ def previews_script(previews: dict[str, str]) -> str:
     """Previews as JSON in a script element, safe to put anywhere in a page."""
     payload = json.dumps(previews, ensure_ascii=False, sort_keys=True).replace("</", "<\\/").replace("<!--", "<\\u0021--")
     return f'<script type="application/json" id="ntsbrief-previews">{payload}</script>'
+
+
+def downloads_html(label: str, links: dict[str, str]) -> str:
+    items = " · ".join(f'<a href="{esc(href)}" download>{esc(name)}</a>' for name, href in links.items())
+    return f'<p class="ntsbrief-downloads">{esc(label)}: {items}</p>\n'
+
+
+def cite_box_html(title: str, entry_html: str, links: dict[str, str]) -> str:
+    """The "Cite this" box: the brief's own reference and its downloads."""
+    return (f'<aside class="admonition quote ntsbrief-cite" id="cite-this" aria-labelledby="cite-this-title">\n'
+            f'<p class="admonition-title" id="cite-this-title">{esc(title)}</p>\n'
+            f'<p class="ntsbrief-cite-entry">{entry_html}</p>\n'
+            + downloads_html("Download the reference", links) + "</aside>")
 
 
 def insert_listing(page_html: str, marker: str, listing: str) -> str:

@@ -99,9 +99,12 @@ class Formatted:
         return json.dumps({"clusters": self.clusters, "entries": self.entries, "warnings": self.warnings})
 
     @classmethod
-    def from_json(cls, text: str) -> Formatted:
-        data = json.loads(text)
-        return cls(data["clusters"], data["entries"], data["warnings"])
+    def from_json(cls, text: str) -> Formatted | None:
+        try:
+            data = json.loads(text)
+            return cls(data["clusters"], data["entries"], data["warnings"])
+        except (ValueError, KeyError, TypeError):
+            return None
 
 
 class FormatError(Exception):
@@ -135,12 +138,32 @@ class Formatter:
         key = _cache_key(style.text, bibtex, unique, locale)
         if key in self._memory:
             return self._memory[key]
-        cached = self._read_cache(key)
+        text = self._read_cache(key)
+        cached = Formatted.from_json(text) if text is not None else None
         if cached is None:
             cached = self._run_pandoc(style, bibtex, unique, locale)
-            self._write_cache(key, cached)
-        self._memory = {key: cached}  # keep only the latest: a brief has one batch
+            self._write_cache(key, cached.to_json())
+        self._memory[key] = cached
+        while len(self._memory) > 8:  # a serve session's recent batches (brief, cite-this)
+            del self._memory[next(iter(self._memory))]
         return cached
+
+    def csl_items(self, bibtex: str) -> list[dict]:
+        """The entries as CSL-JSON records, read by pandoc's BibTeX reader (cached)."""
+        key = _cache_key("csljson", bibtex, [], None)
+        cached = self._read_cache(key)
+        if cached is not None:
+            return json.loads(cached)
+        self.runs += 1
+        try:
+            result = subprocess.run([pandoc_path(), "--from=biblatex", "--to=csljson"], input=bibtex,
+                                    capture_output=True, text=True, encoding="utf-8", check=False, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise FormatError(f"cannot run pandoc: {error}") from None
+        if result.returncode != 0:
+            raise FormatError(" ".join(result.stderr.split()) or f"pandoc exited with {result.returncode}")
+        self._write_cache(key, result.stdout)
+        return json.loads(result.stdout)
 
     def _run_pandoc(self, style: Style, bibtex: str, clusters: list[str], locale: str | None) -> Formatted:
         self.runs += 1
@@ -167,22 +190,23 @@ class Formatter:
         formatted.warnings = [" ".join(line.split()) for line in result.stderr.splitlines() if line.strip()]
         return formatted
 
-    def _read_cache(self, key: str) -> Formatted | None:
+    def _read_cache(self, key: str) -> str | None:
         if self.cache_dir is None:
             return None
-        path = self.cache_dir / f"{key}.json"
         try:
-            return Formatted.from_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError):
+            text = (self.cache_dir / f"{key}.json").read_text(encoding="utf-8")
+            json.loads(text)  # a truncated file is a miss, not an error
+            return text
+        except (OSError, ValueError):
             return None
 
-    def _write_cache(self, key: str, formatted: Formatted) -> None:
+    def _write_cache(self, key: str, text: str) -> None:
         if self.cache_dir is None:
             return
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             temporary = self.cache_dir / f".{key}.tmp"
-            temporary.write_text(formatted.to_json(), encoding="utf-8")
+            temporary.write_text(text, encoding="utf-8")
             temporary.replace(self.cache_dir / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written only costs time

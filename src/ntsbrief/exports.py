@@ -1,0 +1,192 @@
+"""The brief's and its references' data for readers and indexers: BibTeX, RIS and
+CSL-JSON downloads, Highwire Press meta tags and schema.org JSON-LD.
+
+Bibliographic data comes from the store through pandoc's BibTeX reader
+(CSL-JSON), so names, dates and LaTeX are decoded by the same tool that
+formats citations; this module only re-serialises those records.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from .bibliography import Bibliography
+
+RIS_TYPES = {
+    "article-journal": "JOUR", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
+    "chapter": "CHAP", "paper-conference": "CPAPER", "report": "RPRT", "thesis": "THES", "webpage": "ELEC",
+    "dataset": "DATA", "manuscript": "UNPB", "entry-encyclopedia": "ENCYC", "entry-dictionary": "DICT",
+}
+SCHEMA_TYPES = {"article-journal": "ScholarlyArticle", "book": "Book", "chapter": "Chapter", "report": "Report",
+                "thesis": "Thesis", "webpage": "WebPage"}
+_LINKABLE = re.compile(r"^(https?://|doi:)", re.IGNORECASE)
+
+
+def bibtex(bibliography: Bibliography, keys: list[str], exclude: set[str]) -> str:
+    """The entries as written in the store, without the store's internal fields."""
+    blocks = []
+    for key in keys:
+        entry = bibliography.entries[key]
+        fields = [f"  {name} = {value}" for name, value in entry.raw_fields.items() if name not in exclude]
+        blocks.append(f"@{entry.entry_type}{{{key},\n" + ",\n".join(fields) + "\n}\n")
+    return "\n".join(blocks)
+
+
+def csl_json(items: list[dict]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def ris(items: list[dict]) -> str:
+    """RIS records (as Zotero, EndNote and Mendeley import them) from CSL-JSON."""
+    records = []
+    for item in items:
+        lines = [("TY", RIS_TYPES.get(item.get("type", ""), "GEN"))]
+        lines += [("AU", _name(n)) for n in item.get("author", [])]
+        lines += [("ED", _name(n)) for n in item.get("editor", [])]
+        lines.append(("TI", _plain(item.get("title", ""))))
+        container = _plain(item.get("container-title", ""))
+        if container:
+            lines.append(("JO" if item.get("type") == "article-journal" else "T2", container))
+        date = _date_parts(item)
+        if date:
+            lines.append(("PY", str(date[0])))
+            lines.append(("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(date)) + "/"))
+        for tag, variable in (("VL", "volume"), ("IS", "issue"), ("M1", "number"), ("PB", "publisher"),
+                              ("CY", "publisher-place"), ("SN", "ISBN"), ("SN", "ISSN"), ("DO", "DOI"),
+                              ("UR", "URL"), ("M3", "genre")):
+            if item.get(variable):
+                lines.append((tag, _plain(str(item[variable]))))
+        pages = str(item.get("page", ""))
+        if pages:
+            parts = re.split(r"\s*[-–]+\s*", pages)
+            lines.append(("SP", parts[0]))
+            if len(parts) > 1:
+                lines.append(("EP", parts[-1]))
+        lines.append(("ER", ""))
+        # "TAG  - value", and "ER  - " closing the record, as the RIS specification writes them.
+        records.append("\n".join(f"{tag}  - {value}" for tag, value in lines if value or tag == "ER"))
+    return "\n\n".join(records) + "\n"
+
+
+def highwire_tags(brief: dict, cited: list[dict], pdf_url: str | None = None) -> list[tuple[str, str]]:
+    """Google Scholar's citation_* meta tags for the brief's landing page."""
+    tags = [("citation_title", _plain(brief.get("title", "")))]
+    tags += [("citation_author", _name(n)) for n in brief.get("author", [])]
+    date = _date_parts(brief)
+    if date:
+        tags.append(("citation_publication_date", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(date))))
+    if brief.get("type") == "report":
+        if brief.get("publisher"):
+            tags.append(("citation_technical_report_institution", _plain(brief["publisher"])))
+        if brief.get("number"):
+            tags.append(("citation_technical_report_number", str(brief["number"])))
+    elif brief.get("publisher"):
+        tags.append(("citation_publisher", _plain(brief["publisher"])))
+    if pdf_url:
+        tags.append(("citation_pdf_url", pdf_url))
+    for item in cited:
+        parts = [f"citation_title={_plain(item.get('title', ''))}"]
+        parts += [f"citation_author={_name(n)}" for n in item.get("author", item.get("editor", []))]
+        item_date = _date_parts(item)
+        if item_date:
+            parts.append(f"citation_publication_date={item_date[0]}")
+        for name, variable in (("citation_journal_title", "container-title"), ("citation_volume", "volume"),
+                               ("citation_issue", "issue"), ("citation_doi", "DOI")):
+            if item.get(variable):
+                parts.append(f"{name}={_plain(str(item[variable]))}")
+        pages = re.split(r"\s*[-–]+\s*", str(item.get("page", ""))) if item.get("page") else []
+        if pages:
+            parts.append(f"citation_firstpage={pages[0]}")
+            if len(pages) > 1:
+                parts.append(f"citation_lastpage={pages[-1]}")
+        tags.append(("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
+    return tags
+
+
+def meta_html(tags: list[tuple[str, str]]) -> str:
+    return "\n".join(f'<meta name="{html.escape(n)}" content="{html.escape(c, quote=True)}">' for n, c in tags)
+
+
+def json_ld(brief: dict, cited: list[dict], url: str | None = None) -> dict:
+    """schema.org description of the brief (a Report in its series) and what it cites."""
+    data: dict = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(brief.get("type", ""), "CreativeWork"),
+                  "name": _plain(brief.get("title", ""))}
+    data["headline"] = data["name"]
+    data["author"] = [_person(n) for n in brief.get("author", [])]
+    if brief.get("publisher"):
+        data["publisher"] = {"@type": "Organization", "name": _plain(brief["publisher"])}
+    date = _date_parts(brief)
+    if date:
+        data["datePublished"] = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(date))
+    if brief.get("genre"):
+        data["isPartOf"] = {"@type": "CreativeWorkSeries", "name": _plain(brief["genre"])}
+    if brief.get("number"):
+        data["reportNumber"] = str(brief["number"])
+    if url:
+        data["url"] = url
+    data["citation"] = [_creative_work(item) for item in cited]
+    return data
+
+
+def json_ld_script(data: dict) -> str:
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{payload}</script>'
+
+
+def safe_url(value: str) -> str | None:
+    """A URL fit for an href: http(s) only (doi: becomes https://doi.org/)."""
+    value = value.strip()
+    if value.lower().startswith("doi:"):
+        return "https://doi.org/" + value[4:]
+    return value if _LINKABLE.match(value) else None
+
+
+def _creative_work(item: dict) -> dict:
+    work = {"@type": SCHEMA_TYPES.get(item.get("type", ""), "CreativeWork"), "name": _plain(item.get("title", ""))}
+    people = item.get("author") or item.get("editor") or []
+    if people:
+        work["author"] = [_person(n) for n in people]
+    date = _date_parts(item)
+    if date:
+        work["datePublished"] = str(date[0])
+    if item.get("container-title"):
+        work["isPartOf"] = {"@type": "Periodical" if item.get("type") == "article-journal" else "CreativeWork",
+                            "name": _plain(item["container-title"])}
+    if item.get("DOI"):
+        work["sameAs"] = "https://doi.org/" + str(item["DOI"])
+    elif item.get("URL") and safe_url(str(item["URL"])):
+        work["url"] = str(item["URL"])
+    return work
+
+
+def _person(name: dict) -> dict:
+    if "literal" in name:
+        return {"@type": "Organization", "name": name["literal"]}
+    full = " ".join(p for p in (name.get("given"), name.get("non-dropping-particle"), name.get("family")) if p)
+    return {"@type": "Person", "name": full}
+
+
+def _name(name: dict) -> str:
+    if "literal" in name:
+        return name["literal"]
+    family = " ".join(p for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+    return f"{family}, {name['given']}" if name.get("given") else family
+
+
+def _date_parts(item: dict) -> list[int]:
+    parts = (item.get("issued") or {}).get("date-parts") or [[]]
+    return [int(p) for p in parts[0] if str(p).isdigit()]
+
+
+def title_as_written(raw_title: str, fallback: str) -> str:
+    """The store's title with its case kept (pandoc's reader sentence-cases English
+    titles for CSL); simple BibTeX markup is undone, anything else falls back."""
+    text = raw_title.replace("\\&", "&").replace("---", "—").replace("--", "–").replace("{", "").replace("}", "")
+    return _plain(fallback) if "\\" in text or "$" in text else " ".join(text.split())
+
+
+def _plain(text: str) -> str:
+    """CSL-JSON strings may carry pandoc's markup for protected case and italics."""
+    return " ".join(re.sub(r"</?(span|i|b|sup|sub)[^>]*>", "", str(text)).split())
