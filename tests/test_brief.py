@@ -10,7 +10,8 @@ from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
 from ntsbrief.extension import BriefExtension
 from ntsbrief.register import Register
-from ntsbrief.style import Formatter, resolve_style
+from ntsbrief.citeproc import Formatter
+from ntsbrief.style import resolve_style
 
 BIB = """
 @book{piper2005, author = {Piper, Nicola}, title = {A Problem}, publisher = {IOM}, year = 2005}

@@ -9,7 +9,8 @@ import pytest
 
 from ntsbrief.bibformat import format_bibtex
 from ntsbrief.bibliography import Bibliography
-from ntsbrief.style import Formatter, resolve_style
+from ntsbrief.citeproc import Formatter
+from ntsbrief.style import resolve_style
 
 EXPORTED = Path(__file__).parent / "data" / "exported.bib"
 KEYS = ["obokata:2005:smuggling", "garcia_lopez-2010/trafficking", "editors2009", "chapter2009", "report2011"]

@@ -5,7 +5,8 @@ import re
 import pytest
 
 from ntsbrief.bibliography import Bibliography
-from ntsbrief.style import Formatter, StyleError, parse_pandoc_html, resolve_style
+from ntsbrief.citeproc import Formatter, parse_pandoc_html
+from ntsbrief.style import StyleError, resolve_style
 
 BIB = r"""
 @article{chuang2006, author = {Chuang, Janie}, title = {The {United States} as Global Sheriff},
@@ -134,3 +135,40 @@ def test_parse_pandoc_html_keeps_nested_divs():
     assert parsed.clusters == {"[@a]": "[1]"}
     assert parsed.entries["a"].endswith('<div class="csl-right-inline">A.</div>')
     assert parsed.entries["b"].endswith('<div class="csl-right-inline">B.</div>')
+
+
+def test_parallel_chunks_agree_with_one_batch(tmp_path, monkeypatch):
+    """Split across processes, disambiguation is still decided over the whole brief."""
+    import ntsbrief.citeproc as citeproc
+
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    style = resolve_style("ntsbrief", tmp_path)
+    bibtex = store.bibtex_for(list(store.entries))
+    clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 6)]
+    whole = Formatter().format(style, bibtex, clusters)
+    monkeypatch.setattr(citeproc, "MIN_CHUNK", 5)
+    monkeypatch.setattr(citeproc, "WORKERS", 2)
+    split = Formatter()
+    parts = split.format(style, bibtex, clusters)
+    assert split.runs == 2
+    assert parts.clusters == whole.clusters and parts.entries == whole.entries
+    # The two Kaur 2011 works are told apart even though each chunk cites only one of them.
+    assert "Kaur, 2011a:1" in text_of(parts.clusters["[@{kaur2011a}, 1]"])
+    assert "Kaur, 2011b:5" in text_of(parts.clusters["[@{kaur2011b}, 5]"])
+
+
+def test_prefetch_is_collected_and_numbered_styles_stay_ordered(tmp_path):
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    bibtex = store.bibtex_for(["chuang2006", "motus2004"])
+    formatter = Formatter()
+    style = resolve_style("ntsbrief", tmp_path)
+    formatter.prefetch(style, bibtex, ["[@{chuang2006}]", "[@{motus2004}]"])
+    result = formatter.format(style, bibtex, ["[@{motus2004}]", "[@{chuang2006}]"])
+    assert formatter.runs == 1 and text_of(result.clusters["[@{motus2004}]"]) == "(Motus, 2004)"
+    numbered = resolve_style("ieee", tmp_path)
+    first = formatter.format(numbered, bibtex, ["[@{motus2004}]", "[@{chuang2006}]"])
+    assert text_of(first.clusters["[@{motus2004}]"]) == "[1]"
+    again = formatter.format(numbered, bibtex, ["[@{chuang2006}]", "[@{motus2004}]"])
+    assert text_of(again.clusters["[@{chuang2006}]"]) == "[1]"  # order changed: numbered anew

@@ -8,6 +8,7 @@ itself, so decoding here would be work done twice.
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +85,7 @@ class Bibliography:
         return store
 
     def add_text(self, text: str, path: str) -> None:
-        library = bibtexparser.parse_string(text, parse_stack=[])
+        library = _parse(text)
         for block in library.blocks:
             line = block.start_line + 1  # bibtexparser counts from 0
             if isinstance(block, model.Entry):
@@ -182,6 +183,13 @@ class Bibliography:
             return entry.raw
         body = body[:-1].rstrip().rstrip(",")
         return f"{body},\n  booktitle = {parent.raw_fields['title']}\n{entry.raw.rstrip()[-1]}"
+
+
+@lru_cache(maxsize=16)
+def _parse(text: str) -> bibtexparser.Library:
+    """Parsed once per content: a live preview re-reads unchanged files for free.
+    (The library is only read, never changed, so sharing it is safe.)"""
+    return bibtexparser.parse_string(text, parse_stack=[])
 
 
 def _strip_enclosing(value: object) -> str:

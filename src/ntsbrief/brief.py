@@ -21,7 +21,8 @@ from . import render
 from .bibliography import Bibliography
 from .diagnostics import Diagnostics
 from .register import Register
-from .style import Formatted, FormatError, Formatter, Style
+from .citeproc import Formatted, FormatError, Formatter
+from .style import Style
 from .syntax import Cluster, normalise, scan_source
 
 # href(from_page_key, to_page_key, anchor) -> a link usable on from_page
@@ -254,6 +255,21 @@ class Brief:
             result.targets.get(notes_page, []) + [f"ref-{k}" for k in cited]))
         return result
 
+    def _bibtex(self, keys: list[str]) -> str:
+        # Sorted: the same cited works give the same input, however the brief is ordered.
+        return self.bibliography.bibtex_for(sorted(set(keys)))
+
+    def prefetch(self, clusters: list[Cluster]) -> None:
+        """Start formatting what the pages are expected to cite, while they convert.
+
+        A guess from the sources; ``resolve`` uses it only if the guess named
+        exactly the works actually cited, and formats anything it missed.
+        """
+        known = [c for c in clusters if all(k in self.bibliography for k in c.keys)]
+        keys = [k for c in known for k in c.keys]
+        if keys:
+            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc() for c in known], self.locale)
+
     def format_entry(self, key: str) -> str:
         """One entry as the style's reference list shows it, formatted on its own
         (so that it does not change the brief's own disambiguation)."""
@@ -278,7 +294,7 @@ class Brief:
         if not clusters:
             return Formatted()
         try:
-            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for(keys), clusters, self.locale)
+            formatted = self.formatter.format(self.style, self._bibtex(keys), clusters, self.locale)
         except FormatError as error:
             self.diagnostics.add(self.style.name, None, f"pandoc could not format the citations: {error}")
             return Formatted()

@@ -21,7 +21,7 @@ from .bibformat import format_bibtex
 from .diagnostics import Diagnostic, Diagnostics
 from .extension import BriefExtension, with_brief_extension
 from .loader import line_offset, open_brief
-from .style import Formatter
+from .citeproc import Formatter
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 

@@ -13,7 +13,8 @@ from .bibliography import Bibliography
 from .brief import Brief
 from .diagnostics import Diagnostics
 from .register import Register
-from .style import HOUSE_STYLE, Formatter, StyleError, is_style_path, resolve_style
+from .citeproc import Formatter
+from .style import HOUSE_STYLE, StyleError, is_style_path, resolve_style
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ Event order in one build, and what happens at each:
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from importlib import resources
@@ -27,13 +28,16 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
 from . import render
 from .brief import Brief
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief
 from .publication import full_text, publish
-from .style import HOUSE_STYLE, Formatter
+from .syntax import predict_clusters
+from .citeproc import Formatter
+from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
 
@@ -144,6 +148,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._reading_order = [page.file.src_uri for page in nav.pages]
+        # Citations are formatted in the background while MkDocs converts pages.
+        clusters = []
+        for file in files.documentation_pages():
+            if not file.generated_by:
+                clusters += predict_clusters(get_data(file.content_string)[0])
+        self.brief.prefetch(clusters)
         return nav
 
     # -- per page ----------------------------------------------------------------
@@ -169,14 +179,17 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         """Every page is converted: resolve the brief and rewrite each page."""
         opts = self.config
 
+        urls = {file.src_uri: file.url for file in files.documentation_pages()}
+
         def url_of(key: str) -> str:
-            file = files.get_file_from_path(key)
-            return file.url if file else key
+            return urls.get(key, key)
+
+        @functools.lru_cache(maxsize=None)
+        def relative(from_key: str, to_key: str) -> str:
+            return get_relative_url(url_of(to_key), url_of(from_key))
 
         def href(from_key: str, to_key: str, anchor: str) -> str:
-            if from_key == to_key:
-                return f"#{anchor}"
-            return f"{get_relative_url(url_of(to_key), url_of(from_key))}#{anchor}"
+            return f"#{anchor}" if from_key == to_key else f"{relative(from_key, to_key)}#{anchor}"
 
         def download(from_key: str, name: str) -> str:
             return get_relative_url(f"{opts.downloads_dir}/{name}", url_of(from_key))
@@ -207,6 +220,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                         fmt: download(key, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + listing
                 content = render.insert_listing(content, render.REFERENCES_MARKER, listing)
             if key == full:
+                # The same text as the other pages: searching it would only repeat their results.
+                page.meta.setdefault("search", {})["exclude"] = True
                 whole = full_text(self.brief, self._reading_order, originals, {notes, references, full},
                                   lambda source, body: _rebase(body, url_of(source), url_of(full)), titles)
                 content = render.insert_listing(content, render.FULL_TEXT_MARKER, whole)

@@ -8,7 +8,7 @@ from typing import Callable
 
 from . import exports, render
 from .brief import Brief, Resolution
-from .style import FormatError
+from .citeproc import FormatError
 
 FULL_TEXT = "\0full-text"  # the key the single-page view hosts everything under
 

@@ -129,15 +129,33 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
+def _without_code(markdown: str) -> str:
+    """Fenced code, HTML comments and code spans blanked, line breaks kept."""
+    text = _FENCE_RE.sub(_blank, markdown)
+    text = _COMMENT_RE.sub(_blank, text)
+    return _CODE_SPAN_RE.sub(_blank, text)
+
+
+def predict_clusters(markdown: str) -> list[Cluster]:
+    """The citation clusters a page's source appears to hold (for early formatting)."""
+    clusters = []
+    for match in INLINE_RE.finditer(_without_code(markdown)):
+        if kind_of(match) != "cluster":
+            continue
+        cluster = (parse_cluster(match["cluster"]) if match["cluster"] is not None
+                   else parse_intext(match["intext"], match["intext_suffix"]))
+        if cluster is not None:
+            clusters.append(cluster)
+    return clusters
+
+
 def scan_source(markdown: str) -> list[Occurrence]:
     """Every construct in the page source with its line, in source order.
 
     Fenced code, code spans and HTML comments are blanked first (keeping line
     breaks), so that what the Markdown parser will not see is not counted.
     """
-    text = _FENCE_RE.sub(_blank, markdown)
-    text = _COMMENT_RE.sub(_blank, text)
-    text = _CODE_SPAN_RE.sub(_blank, text)
+    text = _without_code(markdown)
     found: list[tuple[int, Occurrence]] = []
     defs = set()
     for match in NOTE_DEF_RE.finditer(text):

@@ -7,8 +7,11 @@
  *   leave (after a grace period, so the pointer can move into it), on blur and
  *   on Escape (focus stays on the link). On touch, the first tap on a link
  *   shows its preview, a second tap follows the link, a tap elsewhere closes it.
+ *   Previews come from the page's embedded JSON (#ntsbrief-previews), or, for a
+ *   note or entry on the page itself, from that note or entry.
  * - Print: links whose text already is their URL are marked, so the print
  *   stylesheet does not print the URL twice.
+ * - Material's search dialog gets an accessible name.
  * The :target highlight and scroll margin are pure CSS (ntsbrief.css).
  */
 (function () {
@@ -53,9 +56,38 @@
 
   // -- previews ---------------------------------------------------------------
 
+  // A note or entry that is on this page, as a preview: what ntsbrief's own
+  // previews hold (render.preview_html): no ids, no back-links, links as text.
+  function previewFromPage(fragment) {
+    var target = document.getElementById(fragment);
+    if (!target || !target.matches(".ntsbrief-notes > li, .csl-entry")) return null;
+    var copy = target.cloneNode(true);
+    var drop = copy.querySelectorAll(".ntsbrief-backref, .ntsbrief-citedin, [role='doc-backlink']");
+    for (var i = 0; i < drop.length; i++) drop[i].parentNode.removeChild(drop[i]);
+    var links = copy.querySelectorAll("a");
+    for (var j = 0; j < links.length; j++) {
+      var span = document.createElement("span");
+      while (links[j].firstChild) span.appendChild(links[j].firstChild);
+      links[j].parentNode.replaceChild(span, links[j]);
+    }
+    var marked = copy.querySelectorAll("[id], [role], [aria-label]");
+    for (var k = 0; k < marked.length; k++) {
+      marked[k].removeAttribute("id");
+      marked[k].removeAttribute("role");
+      marked[k].removeAttribute("aria-label");
+    }
+    return copy.innerHTML.trim();
+  }
+
   function setUpPreviews() {
-    var previews = loadPreviews();
-    if (!previews) return;
+    // Embedded previews first; notes and entries on this very page (a
+    // single-page full text) serve as their own previews when not embedded.
+    var previews = loadPreviews() || {};
+    var own = Object.prototype.hasOwnProperty;
+    function previewOf(fragment) {
+      if (!own.call(previews, fragment)) previews[fragment] = previewFromPage(fragment);
+      return previews[fragment];
+    }
 
     var tips = {};        // fragment -> tooltip element (shared by every link to it)
     var count = 0;
@@ -96,7 +128,7 @@
     var links = document.querySelectorAll(LINKS);
     for (var i = 0; i < links.length; i++) {
       var fragment = fragmentOf(links[i]);
-      if (fragment && Object.prototype.hasOwnProperty.call(previews, fragment)) {
+      if (fragment && previewOf(fragment)) {
         describe(links[i], tipFor(fragment).id);
         links[i].setAttribute("data-ntsbrief-preview", fragment);
       }
@@ -262,9 +294,20 @@
     }
   }
 
+  // -- accessibility of the theme's own markup ---------------------------------
+
+  // Material's search is a role="dialog" without a name (axe: aria-dialog-name).
+  function nameSearchDialog() {
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (!dialog || dialog.hasAttribute("aria-label") || dialog.hasAttribute("aria-labelledby")) return;
+    var input = dialog.querySelector("input.md-search__input");
+    dialog.setAttribute("aria-label", (input && (input.getAttribute("aria-label") || input.getAttribute("placeholder"))) || "Search");
+  }
+
   function start() {
     setUpPreviews();
     markBareUrls();
+    nameSearchDialog();
   }
 
   if (document.readyState === "loading") {

@@ -1,0 +1,241 @@
+"""Formatting with pandoc's citeproc: batched, in parallel, cached by content.
+
+All citations of a brief are formatted against one bibliography (the cited
+entries), so disambiguation (2011a/2011b) and "et al." rules are decided across
+the whole brief. For in-text styles each cluster's text depends only on that
+bibliography, so results are kept per cluster under a key made of everything
+that can change them (style, locale, entries, pandoc version): a later build
+formats only clusters it has not seen, and a cached result is never stale.
+Work can start early (``prefetch``) so pandoc runs while pages still convert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .style import Style, is_incremental
+
+CACHE_VERSION = "2"
+MIN_CHUNK = 600  # clusters below which a second pandoc process costs more than it saves
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+class FormatError(Exception):
+    """pandoc could not format the citations."""
+
+
+@dataclass
+class Formatted:
+    """HTML per cluster (by its pandoc source) and per entry key."""
+
+    clusters: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    has_entries: bool = False  # the reference list has been formatted
+
+    def to_json(self) -> str:
+        return json.dumps({"clusters": self.clusters, "entries": self.entries, "warnings": self.warnings,
+                           "has_entries": self.has_entries}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Formatted | None:
+        try:
+            data = json.loads(text)
+            return cls(data["clusters"], data["entries"], data["warnings"], data["has_entries"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    result = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, check=False)
+    return result.stdout.splitlines()[0] if result.stdout else "unknown"
+
+
+class Formatter:
+    """Lives as long as the front end (across ``mkdocs serve`` rebuilds)."""
+
+    def __init__(self, cache_dir: Path | None = None):
+        self.cache_dir = cache_dir
+        self.runs = 0  # citeproc processes started, for tests and benchmarks
+        self._lock = threading.Lock()
+        self._memory: dict[str, Formatted] = {}
+        self._pending: dict[str, Future] = {}
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
+
+    def prefetch(self, style: Style, bibtex: str, clusters: list[str], locale: str | None = None) -> None:
+        """Start formatting in the background; ``format`` with the same inputs collects it."""
+        if not clusters:
+            return
+        context = self._context(style, bibtex, clusters, locale)
+        if context not in self._pending:
+            self._pending[context] = self._background.submit(self._complete, context, style, bibtex, clusters, locale)
+
+    def format(self, style: Style, bibtex: str, clusters: list[str], locale: str | None = None) -> Formatted:
+        """The distinct clusters (pandoc Markdown) and the reference list of ``bibtex``."""
+        unique = list(dict.fromkeys(clusters))
+        context = self._context(style, bibtex, unique, locale)
+        pending = self._pending.pop(context, None)
+        if pending is not None:
+            pending.result()  # a failure there is raised here, once
+        known = self._complete(context, style, bibtex, unique, locale)
+        return Formatted({c: known.clusters[c] for c in unique if c in known.clusters}, dict(known.entries),
+                         list(known.warnings), known.has_entries)
+
+    def csl_items(self, bibtex: str) -> list[dict]:
+        """The entries as CSL-JSON records, read by pandoc's BibTeX reader (cached)."""
+        key = _digest("csljson", bibtex)
+        cached = self._read_cache(key)
+        if cached is None:
+            cached = _run([pandoc_path(), "--from=biblatex", "--to=csljson"], bibtex)[0]
+            self._write_cache(key, cached)
+        return json.loads(cached)
+
+    # -- inside ---------------------------------------------------------------
+
+    def _context(self, style: Style, bibtex: str, clusters: list[str], locale: str | None) -> str:
+        order = [] if is_incremental(style) else list(dict.fromkeys(clusters))
+        return _digest(style.text, bibtex, locale or "", *order)
+
+    def _complete(self, context: str, style: Style, bibtex: str, clusters: list[str], locale: str | None) -> Formatted:
+        """What is known for this context, after formatting what is missing."""
+        with self._lock:
+            known = self._memory.get(context)
+            if known is None:
+                cached = self._read_cache(context)
+                known = (Formatted.from_json(cached) if cached else None) or Formatted()
+            missing = [c for c in dict.fromkeys(clusters) if c not in known.clusters]
+            needs_entries = not known.has_entries and bool(bibtex.strip())
+            if missing or needs_entries:
+                new = self._run_citeproc(style, bibtex, missing, locale, needs_entries)
+                known = Formatted({**known.clusters, **new.clusters}, new.entries if needs_entries else known.entries,
+                                  list(dict.fromkeys(known.warnings + new.warnings)), True)
+                self._write_cache(context, known.to_json())
+            self._memory.pop(context, None)
+            self._memory[context] = known
+            while len(self._memory) > 8:  # a serve session's recent contexts
+                del self._memory[next(iter(self._memory))]
+            return known
+
+    def _run_citeproc(self, style: Style, bibtex: str, clusters: list[str], locale: str | None,
+                      with_entries: bool) -> Formatted:
+        incremental = is_incremental(style)
+        count = WORKERS if incremental and len(clusters) >= 2 * MIN_CHUNK else 1
+        size = -(-len(clusters) // count) if clusters else 0
+        chunks = [list(enumerate(clusters))[i * size:(i + 1) * size] for i in range(count)] or [[]]
+        with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
+            # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
+            references = Path(tmp) / "cited.json"
+            references.write_text(json.dumps(self.csl_items(bibtex), ensure_ascii=False), encoding="utf-8")
+            command = [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--citeproc",
+                       f"--csl={style.path}", f"--bibliography={references}",
+                       "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
+            if locale:
+                command.append(f"--metadata=lang:{locale}")
+            documents = [_document(chunk, nocite=incremental) for chunk in chunks]
+            self.runs += len(documents)
+            with ThreadPoolExecutor(max_workers=len(documents)) as pool:
+                outputs = list(pool.map(lambda document: _run(command, document), documents))
+        formatted = Formatted(has_entries=with_entries)
+        for n, (stdout, stderr) in enumerate(outputs):
+            part = parse_pandoc_html(stdout, clusters)
+            formatted.clusters.update(part.clusters)
+            if with_entries and n == 0:
+                formatted.entries = part.entries
+            formatted.warnings += [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
+        return formatted
+
+    def _read_cache(self, key: str) -> str | None:
+        if self.cache_dir is None:
+            return None
+        try:
+            text = (self.cache_dir / f"{key}.json").read_text(encoding="utf-8")
+            json.loads(text)  # a truncated file is a miss, not an error
+            return text
+        except (OSError, ValueError):
+            return None
+
+    def _write_cache(self, key: str, text: str) -> None:
+        if self.cache_dir is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            temporary = self.cache_dir / f".{key}.{threading.get_ident()}.tmp"
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(self.cache_dir / f"{key}.json")
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def _document(chunk: list[tuple[int, str]], nocite: bool) -> str:
+    """One pandoc input: each cluster in its own div, ids by position in the batch.
+
+    With ``nocite`` every entry counts as cited in every chunk, so chunks agree
+    on disambiguation. Each chunk has the list (pandoc links citations only to
+    a list it shows); only one copy is kept.
+    """
+    header = "---\nnocite: |\n  @*\n---\n\n" if nocite else ""
+    body = [f"::: {{#c{n}}}\n{source}\n:::" for n, source in chunk] + ["::: {#refs}\n:::"]
+    return header + "\n\n".join(body) + "\n"
+
+
+def _run(command: list[str], stdin: str) -> tuple[str, str]:
+    try:
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
+                                check=False, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise FormatError(f"cannot run pandoc: {error}") from None
+    if result.returncode != 0:
+        raise FormatError(" ".join(result.stderr.split()) or f"pandoc exited with {result.returncode}")
+    return result.stdout, result.stderr
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in (CACHE_VERSION, pandoc_version(), *parts):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+_CLUSTER_RE = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.DOTALL)
+_SPAN_RE = re.compile(r'^<span class="citation"[^>]*>(.*)</span>$', re.DOTALL)
+_ENTRY_START_RE = re.compile(r'<div id="ref-([^"]*)" class="csl-entry"[^>]*>')
+
+
+def parse_pandoc_html(output: str, clusters: list[str]) -> Formatted:
+    """Split pandoc's HTML into one fragment per cluster and per reference entry."""
+    formatted = Formatted()
+    for match in _CLUSTER_RE.finditer(output):
+        inner = match.group(2).strip()
+        span = _SPAN_RE.match(inner)
+        formatted.clusters[clusters[int(match.group(1))]] = span.group(1) if span else inner
+    refs_at = output.find('<div id="refs"')
+    if refs_at >= 0:
+        starts = list(_ENTRY_START_RE.finditer(output, refs_at))
+        for index, start in enumerate(starts):
+            end = starts[index + 1].start() if index + 1 < len(starts) else len(output)
+            body = output[start.end():end].strip()
+            # Drop the entry's closing tag, and after the last entry the list's.
+            for _ in range(1 if index + 1 < len(starts) else 2):
+                body = body.removesuffix("</div>").rstrip()
+            formatted.entries[html.unescape(start.group(1))] = body
+    return formatted
