@@ -520,9 +520,6 @@ def test_extension_locates_problems_and_keeps_what_was_written(source):
 
 @NO_SHRINK
 @given(chaos_markdown)
-@pytest.mark.xfail(strict=True, reason="scan_source finds lines with its own regexes (code spans, fences, "
-                                       "comments, escapes) and disagrees with Python-Markdown: some problems "
-                                       "get no line -- minimal cases in the regression tests below")
 def test_every_problem_in_random_markdown_has_a_line(source):
     _, _, diagnostics = convert(source)
     for diagnostic in page_diagnostics(diagnostics):
@@ -534,16 +531,12 @@ def test_every_problem_in_random_markdown_has_a_line(source):
 # test passes, strict turns that into a failure, and the marker should then be removed.
 
 
-@pytest.mark.xfail(strict=True, reason="scan_source counts a code span across paragraphs that Markdown does "
-                                       "not make: the citation between them loses its line")
 def test_unclosed_backtick_does_not_unlocate_a_later_problem():
     source = "A `tick\n\nSee [@zzz].\n\nanother tick` here\n"
     _, _, diagnostics = convert(source)
     assert [(d.line, d.message) for d in page_diagnostics(diagnostics)] == [(3, "unknown citation key 'zzz'")]
 
 
-@pytest.mark.xfail(strict=True, reason="scan_source treats escaped backticks \\` as a code span, so the "
-                                       "citation between them has no line")
 def test_escaped_backticks_do_not_unlocate_a_problem():
     _, _, diagnostics = convert("Look \\`[@zzz]\\` here\n")
     assert [(d.line, d.message) for d in page_diagnostics(diagnostics)] == [(1, "unknown citation key 'zzz'")]
@@ -557,60 +550,43 @@ def test_backticks_inside_a_paragraph_do_not_unlocate_a_problem():
     assert [(d.line, d.message) for d in page_diagnostics(diagnostics)] == [(1, "unknown citation key 'zzz'")]
 
 
-@pytest.mark.xfail(strict=True, reason="scan_source ignores Markdown escapes: '\\[@a][@b]' is read as a "
-                                       "reference link there, so the citation @a has no line")
 def test_escaped_bracket_does_not_unlocate_a_problem():
     _, _, diagnostics = convert("\\[@zzz][@piper2005]\n")
     assert [(d.line, d.message) for d in page_diagnostics(diagnostics)] == [(1, "unknown citation key 'zzz'")]
 
 
-@pytest.mark.xfail(strict=True, reason="two clusters back to back '[@a][@b]' match INLINE_RE's reference-link "
-                                       "'skip': neither is formatted and an unknown key is not reported")
 def test_back_to_back_citations_are_citations():
     # (pandoc itself reads '[@a][@b]' as a link, so formatting both is a choice; silence is not.)
     page, _, diagnostics = convert("See [@piper2005][@chuang2006; @zzz].\n")
     assert any("'zzz'" in d.message and d.line == 1 for d in page_diagnostics(diagnostics)), page
 
 
-@pytest.mark.xfail(strict=True, reason="'@a@b': after '@a' is replaced by a placeholder the extension's "
-                                       "lookbehind no longer sees the word character, so it finds a citation "
-                                       "'@b' that scan_source does not: it has no line")
 def test_citation_right_after_an_intext_citation_is_located():
     _, _, diagnostics = convert("As @piper2005@zzz1 said.\n")
     assert all(d.line == 1 for d in page_diagnostics(diagnostics)), page_diagnostics(diagnostics)
 
 
-@pytest.mark.xfail(strict=True, reason="scan_source does not skip indented code blocks: a problem is "
-                                       "reported on the code block's line instead of its own")
 def test_indented_code_does_not_shift_lines():
     _, _, diagnostics = convert("Intro.\n\n    [@zzz] in code\n\nText [@zzz].\n")
     assert [(d.line, d.message) for d in page_diagnostics(diagnostics)] == [(5, "unknown citation key 'zzz'")]
 
 
-@pytest.mark.xfail(strict=True, reason="a code span inside a citation's prefix/suffix is silently dropped "
-                                       "(extension._source deletes Python-Markdown's stash placeholders)")
 def test_code_span_inside_a_citation_is_kept():
     page, _, diagnostics = convert("See [see `Art. 5` @piper2005, 3].\n")
     assert "Art. 5" in page, page
 
 
-@pytest.mark.xfail(strict=True, reason="a line ':::' inside a multi-line citation closes pandoc's fenced div: "
-                                       "the cluster is cut and its text lost, with no diagnostic")
 def test_colon_fence_line_inside_a_citation_is_not_lost():
     page, _, diagnostics = convert("See [see\n:::\n@piper2005, 3] and [@chuang2006].\n")
     text = re.sub(r"<[^>]+>", "", page)
     assert "Piper, 2005" in text and "Chuang, 2006" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="author-written <ntsbrief-ref> raw HTML is taken for a placeholder: "
-                                       "IndexError in brief._page_renderer (unhandled exception)")
 def test_raw_html_that_looks_like_a_placeholder_does_not_crash():
     page, _, _ = convert('Raw <ntsbrief-ref kind="cite" n="7">x</ntsbrief-ref> here [@piper2005].\n')
     assert "here" in page
 
 
-@pytest.mark.xfail(strict=True, reason="README: '@{any key at all}', but a braced key with ';' (or ']') in a "
-                                       "[...] cluster is neither a citation nor reported")
 @pytest.mark.parametrize("key", ["a;b", "a]b"])
 def test_braced_key_with_semicolon_or_bracket_is_a_citation(key):
     page, _, diagnostics = convert(f"See [@{{{key}}}, 3] now.\n")

@@ -516,8 +516,6 @@ def test_ids_are_unique_per_page(rich):
     assert duplicates == {}
 
 
-@pytest.mark.xfail(strict=True, reason="a citation inside a note that is defined but never used still gets a "
-                                       "'Cited in' link to notes/#cite-N, but the note is not on the Notes page")
 def test_citation_in_an_unused_note_leaves_no_broken_link(tmp_path):
     pages = {"index.md": "# Home\n\nText [@chuang2006].\n\n[^spare]: Never used, but cites [@piper2005].\n"}
     root = make_site(tmp_path, pages=pages, nav=None)

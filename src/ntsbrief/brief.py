@@ -35,14 +35,14 @@ class CitationUse:
     cluster: Cluster
     line: int | None
     id: str = ""  # "cite-N", numbered across the brief in reading order
-    in_note: bool = False  # shown on the Notes page, inside a note's text
+    in_note: str | None = None  # label of the note whose text holds it (shown on the Notes page)
 
 
 @dataclass
 class NoteUse:
     label: str
     line: int | None
-    in_note: bool = False
+    in_note: str | None = None
 
 
 @dataclass
@@ -52,11 +52,16 @@ class NoteDefinition:
     html: str = ""
 
 
+def used_labels(record: PageRecord) -> set[str]:
+    """Labels of the notes the page's own text uses."""
+    return {use.label for use in record.note_uses if use.in_note is None}
+
+
 class PageRecord:
     """What the Markdown extension found on one page, with source lines."""
 
     def __init__(self, key: str, path: str, markdown: str, line_offset: int, diagnostics: Diagnostics,
-                 register: Register | None):
+                 register: Register | None, marks: render.Marks):
         self.key = key
         self.path = path
         self.line_offset = line_offset
@@ -65,13 +70,29 @@ class PageRecord:
         self.definitions: list[NoteDefinition] = []
         self._diagnostics = diagnostics
         self._register = register
+        self._markdown = markdown
+        self.marks = marks
         self._lines: dict[tuple[str, str], deque[int]] = defaultdict(deque)
         for occurrence in scan_source(markdown):
             self._lines[(occurrence.kind, occurrence.text)].append(occurrence.line + line_offset)
 
     def _line(self, kind: str, text: str) -> int | None:
         queue = self._lines.get((kind, normalise(text)))
-        return queue.popleft() if queue else None
+        if queue:
+            return queue.popleft()
+        return self._search(text)
+
+    def _search(self, text: str) -> int | None:
+        """Where the scan and Python-Markdown disagree: the first line that has the
+        construct's text, or failing that its first word (a key or label)."""
+        first = text.split()[0] if text.split() else text
+        for needle in (text, first, first.strip("[]^@-{}")):
+            if not needle:
+                continue
+            for number, line in enumerate(self._markdown.split("\n"), 1):
+                if needle in line:
+                    return number + self.line_offset
+        return None
 
     def warn(self, line: int | None, message: str) -> None:
         self._diagnostics.add(self.path, line, message)
@@ -115,11 +136,15 @@ class PageRecord:
 
     def finish(self, page_html: str) -> str:
         """Keep the rendered note texts and return the page without them."""
-        page_html, texts = render.split_note_definitions(page_html)
+        page_html, texts = self.marks.split_definitions(page_html)
         for index, text in texts.items():
+            if index >= len(self.definitions):
+                continue
             self.definitions[index].html = text
-            for kind, use in render.placeholders_in(text):
-                (self.citations if kind == "cite" else self.note_uses)[use].in_note = True
+            for kind, use in self.marks.found(text):
+                uses = self.citations if kind == "cite" else self.note_uses
+                if use < len(uses):
+                    uses[use].in_note = self.definitions[index].label
         return page_html
 
 
@@ -155,9 +180,10 @@ class Brief:
         if register is not None:
             self.diagnostics.extend(register.diagnostics)
         self.records: dict[str, PageRecord] = {}
+        self.marks = render.Marks()
 
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
-        record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register)
+        record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register, self.marks)
         self.records[key] = record
         return record
 
@@ -179,7 +205,10 @@ class Brief:
         marker_ids: dict[tuple[str, int], tuple[str, int]] = {}  # (page, use) -> (marker id, number)
         for record in records:
             defined = {d.label: d for d in record.definitions}
+            shown = used_labels(record)
             for index, use in enumerate(record.note_uses):
+                if use.in_note is not None and use.in_note not in shown:
+                    continue  # inside a note that is never shown
                 definition = defined.get(use.label)
                 if definition is None:
                     record.warn(use.line, f"note '[^{use.label}]' is used but not defined in this page")
@@ -206,6 +235,8 @@ class Brief:
             for use in record.citations:
                 counter += 1
                 use.id = f"cite-{counter}"
+                if use.in_note is not None and (record.key, use.in_note) not in note_numbers:
+                    continue  # inside a note that is never shown (reported as unused)
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 for key in unknown:
                     hint = self.bibliography.suggest(key)
@@ -323,4 +354,8 @@ class Brief:
                 return render.unresolved_citation_html(use.id, use.raw, unknown)
             return render.citation_html(use.id, use.cluster.keys, text, ref_href)
 
-        return lambda page_html: render.replace_placeholders(page_html, replace)
+        def checked(kind: str, index: int, fallback: str) -> str:
+            uses = record.note_uses if kind == "note" else record.citations
+            return replace(kind, index, fallback) if index < len(uses) else fallback
+
+        return lambda page_html: self.marks.replace(page_html, checked)

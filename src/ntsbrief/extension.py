@@ -32,11 +32,10 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .brief import PageRecord
-from .render import NOTEDEF_TAG, PLACEHOLDER_TAG
 from .syntax import INLINE_RE, NOTE_DEF_RE, kind_of, parse_cluster, parse_interview_ids, parse_intext
 
-_ESCAPE_STASH_RE = re.compile("\x02(\\d+)\x03")
-_OTHER_STASH_RE = re.compile("\x02[^\x03]*\x03")
+_STASH_RE = re.compile("\x02klzzwxh:(\\d+)\x03")
+_STASH_BEFORE_RE = re.compile("\x02klzzwxh:(\\d+)\x03\\Z")
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 
 
@@ -60,20 +59,36 @@ class BriefExtension(Extension):
         md.registerExtension(self)
         if "@" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("@")
-        holder = etree.Element("div", {"class": "ntsbrief-notedefs"})
+        holder: list[etree.Element] = []  # this conversion's note definitions
         md.parser.blockprocessors.register(NoteDefinitionProcessor(md.parser, self, holder), "ntsbrief_notes", 17)
         md.inlinePatterns.register(BriefInlineProcessor(INLINE_RE, md, self), "ntsbrief", 175)
-        md.treeprocessors.register(NoteHolderTreeprocessor(md, holder), "ntsbrief_notes", 50)
+        md.treeprocessors.register(NoteHolderTreeprocessor(md, self, holder), "ntsbrief_notes", 50)
 
 
-def _source(text: str) -> str:
-    """Inline text as the author wrote it: escapes back to ``\\x``."""
-    text = _ESCAPE_STASH_RE.sub(lambda m: "\\" + chr(int(m.group(1))), text)
-    return _OTHER_STASH_RE.sub("", text)
+def _stashed(md: Markdown, ident: str):
+    """What a Python-Markdown inline placeholder stands for (text or element)."""
+    try:
+        return md.treeprocessors["inline"].stashed_nodes.get(ident)
+    except KeyError:
+        return None
 
 
-def _placeholder(kind: str, index: int, raw: str) -> etree.Element:
-    element = etree.Element(PLACEHOLDER_TAG, {"kind": kind, "n": str(index)})
+def _source(md: Markdown, text: str) -> str:
+    """Inline text as the author wrote it: escapes back to ``\\x``, code to backticks."""
+    def restore(match: re.Match) -> str:
+        value = _stashed(md, match.group(1))
+        if isinstance(value, str):
+            return "\\" + value if len(value) == 1 else value  # an escaped character
+        if value is None:
+            return ""
+        inner = "".join(value.itertext())
+        return f"`{inner}`" if value.tag == "code" else inner
+
+    return _STASH_RE.sub(restore, text)
+
+
+def _placeholder(page: PageRecord, kind: str, index: int, raw: str) -> etree.Element:
+    element = etree.Element(page.marks.ref_tag, {"kind": kind, "n": str(index)})
     element.text = AtomicString(raw)  # what the reader sees if it is never resolved
     return element
 
@@ -87,28 +102,39 @@ class BriefInlineProcessor(InlineProcessor):
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 - Python-Markdown API
         page = self.extension.page
         kind = kind_of(m)
-        if page is None or kind == "skip":
+        if page is None or kind == "skip" or self._follows_element(m, data):
             return None, None, None
-        raw = _source(m.group(0))
+        raw = _source(self.md, m.group(0))
         if kind == "note":
-            return _placeholder("note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
+            return _placeholder(page, "note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
         if kind == "interviews":
             element = etree.Element("span", {"class": "ntsbrief-interviews"})
-            element.text = AtomicString(page.interviews(raw, parse_interview_ids(_source(m.group("interviews")))))
+            element.text = AtomicString(page.interviews(raw, parse_interview_ids(_source(self.md, m.group("interviews")))))
             return element, m.start(0), m.end(0)
         if m.group("cluster") is not None:
-            cluster = parse_cluster(_source(m.group("cluster")))
+            cluster = parse_cluster(_source(self.md, m.group("cluster")))
             if cluster is None:
                 return None, None, None
         else:
-            cluster = parse_intext(m.group("intext"), _source(m.group("intext_suffix") or ""))
-        return _placeholder("cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
+            cluster = parse_intext(m.group("intext"), _source(self.md, m.group("intext_suffix") or ""))
+        return _placeholder(page, "cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
+
+
+    def _follows_element(self, m: re.Match, data: str) -> bool:
+        """``@key`` right after code or another citation is not a citation, as
+        after a word; after an escaped character (``\\[@key``) it is."""
+        if m.group("intext") is None:
+            return False
+        before = _STASH_BEFORE_RE.search(data, 0, m.start())
+        if before is None:
+            return False
+        return not isinstance(_stashed(self.md, before.group(1)), str)
 
 
 class NoteDefinitionProcessor(BlockProcessor):
     """``[^label]: text``, continued by lines indented four spaces."""
 
-    def __init__(self, parser, extension: BriefExtension, holder: etree.Element):
+    def __init__(self, parser, extension: BriefExtension, holder: list[etree.Element]):
         super().__init__(parser)
         self.extension = extension
         self.holder = holder
@@ -136,7 +162,8 @@ class NoteDefinitionProcessor(BlockProcessor):
         index = self.extension.page.define_note(match.group("label"))
         if index is None:
             return
-        element = etree.SubElement(self.holder, NOTEDEF_TAG, {"n": str(index)})
+        element = etree.Element(self.extension.page.marks.notedef_tag, {"n": str(index)})
+        self.holder.append(element)
         self.parser.parseChunk(element, "\n".join(lines).strip("\n"))
 
     def detab_line(self, line: str) -> str:
@@ -146,10 +173,14 @@ class NoteDefinitionProcessor(BlockProcessor):
 
 
 class NoteHolderTreeprocessor(Treeprocessor):
-    def __init__(self, md: Markdown, holder: etree.Element):
+    """Attaches the page's note texts at its end, where ``PageRecord.finish`` takes them."""
+
+    def __init__(self, md: Markdown, extension: BriefExtension, holder: list[etree.Element]):
         super().__init__(md)
+        self.extension = extension
         self.holder = holder
 
     def run(self, root):
-        if len(self.holder):
-            root.append(self.holder)
+        if self.holder and self.extension.page is not None:
+            block = etree.SubElement(root, "div", {"class": self.extension.page.marks.holder_class})
+            block.extend(self.holder)

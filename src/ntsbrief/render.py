@@ -8,14 +8,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
-PLACEHOLDER_TAG = "ntsbrief-ref"
-NOTEDEF_TAG = "ntsbrief-notedef"
-_PLACEHOLDER_RE = re.compile(rf'<{PLACEHOLDER_TAG} kind="(cite|note)" n="(\d+)">(.*?)</{PLACEHOLDER_TAG}>', re.DOTALL)
-_NOTEDEF_RE = re.compile(rf'<{NOTEDEF_TAG} n="(\d+)">(.*?)</{NOTEDEF_TAG}>', re.DOTALL)
-_NOTEDEFS_BLOCK_RE = re.compile(r'<div class="ntsbrief-notedefs">(.*)</div>\s*$', re.DOTALL)
 _REF_HREF_RE = re.compile(r'href="#ref-([^"]*)"')
 
 NOTES_MARKER = "<!-- ntsbrief:notes -->"
@@ -41,22 +37,37 @@ def drop_unsafe_links(fragment: str) -> str:
     return _ANCHOR_RE.sub(keep, fragment)
 
 
-def replace_placeholders(page_html: str, render: Callable[[str, int, str], str]) -> str:
-    """Replace each placeholder by ``render(kind, n, fallback_html)``."""
-    return _PLACEHOLDER_RE.sub(lambda m: render(m.group(1), int(m.group(2)), m.group(3)), page_html)
+class Marks:
+    """The placeholder markup of one build.
 
+    Its tags carry a random token, so that nothing an author writes as raw HTML
+    can pass for a placeholder; every placeholder is replaced before output, so
+    the token never reaches the site.
+    """
 
-def placeholders_in(fragment: str) -> list[tuple[str, int]]:
-    return [(m.group(1), int(m.group(2))) for m in _PLACEHOLDER_RE.finditer(fragment)]
+    def __init__(self, token: str | None = None):
+        self.token = token or secrets.token_hex(6)
+        self.ref_tag = f"ntsbrief-ref-{self.token}"
+        self.notedef_tag = f"ntsbrief-notedef-{self.token}"
+        self.holder_class = f"ntsbrief-notedefs-{self.token}"
+        self._ref = re.compile(rf'<{self.ref_tag} kind="(cite|note)" n="(\d+)">(.*?)</{self.ref_tag}>', re.DOTALL)
+        self._notedef = re.compile(rf'<{self.notedef_tag} n="(\d+)">(.*?)</{self.notedef_tag}>', re.DOTALL)
+        self._holder = re.compile(rf'<div class="{self.holder_class}">(.*)</div>\s*$', re.DOTALL)
 
+    def replace(self, page_html: str, render: Callable[[str, int, str], str]) -> str:
+        """Replace each placeholder by ``render(kind, n, fallback_html)``."""
+        return self._ref.sub(lambda m: render(m.group(1), int(m.group(2)), m.group(3)), page_html)
 
-def split_note_definitions(page_html: str) -> tuple[str, dict[int, str]]:
-    """Take the rendered note definitions out of a page's HTML."""
-    block = _NOTEDEFS_BLOCK_RE.search(page_html)
-    if block is None:
-        return page_html, {}
-    definitions = {int(m.group(1)): m.group(2).strip() for m in _NOTEDEF_RE.finditer(block.group(1))}
-    return page_html[: block.start()].rstrip() + "\n", definitions
+    def found(self, fragment: str) -> list[tuple[str, int]]:
+        return [(m.group(1), int(m.group(2))) for m in self._ref.finditer(fragment)]
+
+    def split_definitions(self, page_html: str) -> tuple[str, dict[int, str]]:
+        """Take the rendered note definitions out of a page's HTML."""
+        block = self._holder.search(page_html)
+        if block is None:
+            return page_html, {}
+        definitions = {int(m.group(1)): m.group(2).strip() for m in self._notedef.finditer(block.group(1))}
+        return page_html[: block.start()].rstrip() + "\n", definitions
 
 
 def citation_html(cite_id: str, keys: list[str], formatted: str, ref_href: Callable[[str], str]) -> str:

@@ -25,11 +25,12 @@ INLINE_RE = re.compile(
         <(?:[A-Za-z/!?])[^>\n]*>                       # raw HTML tags and autolinks
       | (?:https?|ftp|mailto|doi):[^\s<>\[\]()]+       # bare URLs
       | www\.[^\s<>\[\]()]+
-      | \[[^\[\]\n]*\](?:\([^()\n]*\)|\[(?!\^)[^\[\]\n]*\])   # links: text and target
+      | (?<!\\)\[[^\[\]\n]*\](?:\([^()\n]*\)|\[(?![\^@-])[^\[\]\n@]*\])   # links: text and target
     )
     | (?<!\\)\[\^(?P<note>[^\]\s]+)\]                          # note reference [^label]
     | (?<!\\)\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]    # [interviews: id, id]
-    | (?<!\\)\[(?P<cluster>[^\[\]]*@[^\[\]]*)\](?![(:]|\[(?!\^))      # [see @key, 12; @other]
+    | (?<!\\)\[(?P<cluster>(?:\{[^{}\n]*\}|[^\[\]{}])*?@(?:\{[^{}\n]*\}|[^\[\]{}])*)\]
+      (?![(:]|\[(?![\^@-]))                                         # [see @key, 12; @other]
     | """ + _NOT_BEFORE_AT + r"""@(?P<intext>""" + _KEY + r""")   # @key [12]
       (?:[ ]?\[(?P<intext_suffix>[^\[\]\n^][^\[\]\n]*)\](?![(\[]))?
     """,
@@ -65,23 +66,26 @@ class Cluster:
         """The cluster in pandoc Markdown, keys braced so any key is safe."""
         if self.author_in_text:
             item = self.items[0]
-            suffix = f" [{item.suffix.strip()}]" if item.suffix.strip() else ""
+            suffix = f" [{' '.join(item.suffix.split())}]" if item.suffix.strip() else ""
             return f"@{{{item.key}}}{suffix}"
         parts = []
         for item in self.items:
             dash = "-" if item.suppress_author else ""
             parts.append(f"{item.prefix}{dash}@{{{item.key}}}{item.suffix}")
-        return "[" + ";".join(parts) + "]"
+        return " ".join(("[" + ";".join(parts) + "]").split())  # one line: see citeproc's documents
 
 
 def _key(text: str) -> str:
     return text[1:-1] if text.startswith("{") else text
 
 
+_ITEM_SEPARATOR_RE = re.compile(r";(?![^{]*\})")  # a ";" not inside {braces}
+
+
 def parse_cluster(body: str) -> Cluster | None:
     """Parse the inside of ``[...]``; None if it is not a citation cluster."""
     items = []
-    for part in body.split(";"):
+    for part in _ITEM_SEPARATOR_RE.split(body):
         match = _ITEM_RE.match(part)
         if match is None:
             return None
@@ -114,7 +118,9 @@ def normalise(text: str) -> str:
 NOTE_DEF_RE = re.compile(r"^[ ]{0,3}\[\^(?P<label>[^\]\s]+)\]:", re.MULTILINE)
 _FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^(?P=indent)?[ \t]*(?P=fence)[`~]*[ \t]*$|\Z)",
                        re.MULTILINE | re.DOTALL)
-_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+# A code span: not after a backslash, never across a blank line (as in Markdown).
+_CODE_SPAN_RE = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
+_BLOCK_START_RE = re.compile(r"^[ ]{0,3}(?:(?:[-*+]|\d+[.)])[ \t]|\[\^[^\]]+\]:|[!?]{3}|/{3})")
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
@@ -130,10 +136,34 @@ def _blank(match: re.Match) -> str:
 
 
 def _without_code(markdown: str) -> str:
-    """Fenced code, HTML comments and code spans blanked, line breaks kept."""
+    """Fenced and indented code, HTML comments and code spans blanked, line breaks kept."""
     text = _FENCE_RE.sub(_blank, markdown)
     text = _COMMENT_RE.sub(_blank, text)
+    text = _blank_indented_code(text)
     return _CODE_SPAN_RE.sub(_blank, text)
+
+
+def _blank_indented_code(text: str) -> str:
+    """Blank indented code blocks: lines indented four spaces after a blank line,
+    unless the block before is one whose content is indented (a list item, a
+    note, an admonition), where the indentation continues that block."""
+    lines = text.split("\n")
+    in_code = False
+    container = False  # the last block at the margin holds indented content
+    for index, line in enumerate(lines):
+        blank = not line.strip()
+        indented = line.startswith("    ") or line.startswith("\t")
+        if blank:
+            continue
+        previous_blank = index == 0 or not lines[index - 1].strip()
+        if indented and (in_code or (previous_blank and not container)):
+            in_code = True
+            lines[index] = " " * len(line)
+            continue
+        in_code = False
+        if not indented and previous_blank:
+            container = bool(_BLOCK_START_RE.match(line))
+    return "\n".join(lines)
 
 
 def predict_clusters(markdown: str) -> list[Cluster]:

@@ -151,14 +151,17 @@
       tip.style.maxHeight = "";
       tip.style.left = "0px";
       tip.style.top = "0px";
+      // A link that wraps has a box per line: below the last line, or above the first.
       var box = link.getBoundingClientRect();
-      var first = link.getClientRects()[0] || box;
+      var rects = link.getClientRects();
+      var first = rects[0] || box;
+      var last = rects[rects.length - 1] || box;
       var viewWidth = document.documentElement.clientWidth;
       var viewHeight = document.documentElement.clientHeight;
       var width = tip.offsetWidth;
       var height = tip.offsetHeight;
-      var below = viewHeight - MARGIN - (box.bottom + GAP);
-      var above = (box.top - GAP) - Math.max(MARGIN, headerBottom() + MARGIN);
+      var below = viewHeight - MARGIN - (last.bottom + GAP);
+      var above = (first.top - GAP) - Math.max(MARGIN, headerBottom() + MARGIN);
       var onTop = false;
       if (height > below) {
         if (height <= above || above > below) onTop = true;
@@ -168,8 +171,8 @@
           height = room;
         }
       }
-      var top = onTop ? box.top - GAP - height : box.bottom + GAP;
-      var left = Math.min(first.left, viewWidth - MARGIN - width);
+      var top = onTop ? first.top - GAP - height : last.bottom + GAP;
+      var left = Math.min((onTop ? first : last).left, viewWidth - MARGIN - width);
       left = Math.max(MARGIN, left);
       tip.style.left = Math.round(left + window.pageXOffset) + "px";
       tip.style.top = Math.round(top + window.pageYOffset) + "px";
@@ -231,6 +234,7 @@
       var link = previewLink(event.target);
       if (!link || contains(link, event.relatedTarget)) return;
       clearTimeout(showTimer);
+      if (document.activeElement === link && focusVisible(link)) return;  // shown for keyboard focus: stays
       if (current && current.link === link && !contains(current.tip, event.relatedTarget)) scheduleHide();
     });
 
