@@ -31,7 +31,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from ntsbrief.bibliography import Bibliography
+from ntsbrief.bibliography import Bibliography, alias
 from ntsbrief.brief import Brief
 from ntsbrief.diagnostics import Diagnostic
 from ntsbrief.extension import BriefExtension
@@ -233,7 +233,7 @@ def test_bibliography_add_text_never_raises_and_locates_problems(text):
         store.missing_fields(key)  # total for every entry
         store.suggest(key + "x")
     subset = store.bibtex_for(list(store.entries) + ["not-there"])
-    assert all(k in subset for k in store.entries)
+    assert all(alias(k) in subset for k in store.entries)  # as pandoc reads keys
     if text == VALID_BIB:
         assert not list(store.diagnostics) and list(store.entries) == VALID_KEYS
     # Nothing is lost silently: an entry whose header is still intact is in the store, or some
@@ -593,8 +593,6 @@ def test_braced_key_with_semicolon_or_bracket_is_a_citation(key):
     assert any(f"unknown citation key '{key}'" in d.message for d in page_diagnostics(diagnostics)), page
 
 
-@pytest.mark.xfail(strict=True, reason="Register: YAML reader errors (control characters) carry a position "
-                                       "but are reported without a line")
 def test_register_reader_error_has_a_line():
     register = Register(path="interviews.yaml")
     register.add_text("interviews:\n  a:\n    interviewee: x\x07\n")
@@ -602,8 +600,6 @@ def test_register_reader_error_has_a_line():
     assert diagnostic.line == 3, diagnostic
 
 
-@pytest.mark.xfail(strict=True, reason="register._ID_RE ends in '$', which also matches before a final "
-                                       "newline: the id 'a\\n' is accepted")
 def test_register_id_with_trailing_newline_is_rejected():
     register = Register(path="interviews.yaml")
     register.add_text('interviews:\n  "a\\n": {interviewee: x, date: 2011-06-13}\n')
@@ -629,9 +625,6 @@ def test_documented_key_characters_are_formatted(key):
     assert "Odd, 2001" in text and "Piper, 2005" in text, (text, problems)
 
 
-@pytest.mark.xfail(strict=True, reason="pandoc's BibTeX reader rejects keys with '#', '%', '~' (documented as "
-                                       "allowed) and '<' etc.: the whole batch fails and no citation in the "
-                                       "brief is formatted")
 @pytest.mark.parametrize("key", ["a#b", "a%b", "a~b", "a<b", "a|b", "a^b"])
 def test_unusual_key_characters_are_formatted(key):
     text, problems = _format_key(key)

@@ -8,6 +8,8 @@ itself, so decoding here would be work done twice.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,7 @@ class Bibliography:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     sources: list[Path] = field(default_factory=list)
     unparsed: int = 0  # blocks that failed to parse
+    _alias_map: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, paths: list[Path], display_root: Path | None = None) -> Bibliography:
@@ -172,17 +175,50 @@ class Bibliography:
         return "\n\n".join(blocks) + "\n"
 
     def _for_pandoc(self, entry: Entry) -> str:
-        """The entry's BibTeX, with the container title a crossref parent gives it."""
+        """The entry's BibTeX for pandoc: its key as pandoc can read it, and the
+        container title a crossref parent gives it."""
+        raw = self._aliased(entry)
         parent = self.entries.get(entry.field("crossref").strip())
         if parent is None or "booktitle" in entry.fields or "title" not in parent.fields:
-            return entry.raw
+            return raw
         if (parent.entry_type, entry.entry_type) not in TITLE_INHERITANCE:
-            return entry.raw
-        body = entry.raw.rstrip()
+            return raw
+        body = raw.rstrip()
         if not body.endswith(("}", ")")):
             return entry.raw
         body = body[:-1].rstrip().rstrip(",")
-        return f"{body},\n  booktitle = {parent.raw_fields['title']}\n{entry.raw.rstrip()[-1]}"
+        return f"{body},\n  booktitle = {parent.raw_fields['title']}\n{raw.rstrip()[-1]}"
+
+    def _aliased(self, entry: Entry) -> str:
+        """Keys pandoc cannot read (with # % ~ < | ^ …) are renamed, as are the
+        crossref fields that name them; ``unalias`` maps results back."""
+        raw = entry.raw
+        if alias(entry.key) != entry.key:
+            raw = raw.replace(entry.key, alias(entry.key), 1)
+        for name in PARENT_FIELDS:
+            target = entry.field(name).strip()
+            if target and alias(target) != target:
+                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", lambda m: m.group(1) + alias(target),
+                             raw, count=1, flags=re.IGNORECASE)
+        return raw
+
+    def unalias(self, key: str) -> str:
+        return self._aliases().get(key, key)
+
+    def _aliases(self) -> dict[str, str]:
+        if self._alias_map is None:
+            self._alias_map = {alias(k): k for k in self.entries if alias(k) != k}
+        return self._alias_map
+
+
+_PANDOC_KEY_RE = re.compile(r"[\w][\w:.\-/]*")
+
+
+def alias(key: str) -> str:
+    """The key as pandoc's readers accept it: itself if it can, else a stable stand-in."""
+    if _PANDOC_KEY_RE.fullmatch(key):
+        return key
+    return "ntsbrief-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 @lru_cache(maxsize=16)

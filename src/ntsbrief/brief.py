@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import render
-from .bibliography import Bibliography
+from .bibliography import Bibliography, alias
 from .diagnostics import Diagnostics
 from .register import Register
 from .citeproc import Formatted, FormatError, Formatter
@@ -249,7 +249,7 @@ class Brief:
                 for key in use.cluster.keys:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
         self.check_entries(list(cited))
-        formatted = self._format(list(cited), [u.cluster.pandoc() for u in formattable])
+        formatted = self._format(list(cited), [u.cluster.pandoc(alias) for u in formattable])
         result.cited_keys = list(cited)
 
         # Per page: replace placeholders with formatted citations and markers;
@@ -299,18 +299,18 @@ class Brief:
         known = [c for c in clusters if all(k in self.bibliography for k in c.keys)]
         keys = [k for c in known for k in c.keys]
         if keys:
-            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc() for c in known], self.locale)
+            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc(alias) for c in known], self.locale)
 
     def format_entry(self, key: str) -> str:
         """One entry as the style's reference list shows it, formatted on its own
         (so that it does not change the brief's own disambiguation)."""
         try:
-            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for([key]), [f"[@{{{key}}}]"],
-                                              self.locale)
+            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for([key]),
+                                              [f"[@{{{alias(key)}}}]"], self.locale)
         except FormatError as error:
             self.diagnostics.add(self.style.name, None, f"pandoc could not format '{key}': {error}")
             return ""
-        return render.drop_unsafe_links(formatted.entries.get(key, ""))
+        return render.drop_unsafe_links(formatted.entries.get(alias(key), ""))
 
     def check_entries(self, keys: list[str]) -> None:
         """Report entries that lack what a reference needs."""
@@ -331,8 +331,11 @@ class Brief:
             return Formatted()
         for warning in formatted.warnings:
             self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
-        return Formatted({k: render.drop_unsafe_links(v) for k, v in formatted.clusters.items()},
-                         {k: render.drop_unsafe_links(v) for k, v in formatted.entries.items()}, formatted.warnings)
+        unalias = self.bibliography.unalias
+        return Formatted({k: render.drop_unsafe_links(render.unalias_refs(v, unalias))
+                          for k, v in formatted.clusters.items()},
+                         {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()},
+                         formatted.warnings)
 
     def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
                        notes_page: str, references_page: str) -> Callable[[str], str]:
@@ -348,7 +351,7 @@ class Brief:
                 marker, number = found
                 return render.note_marker_html(marker, number, href(host, notes_page, f"note-{number}"))
             use = record.citations[index]
-            text = formatted.clusters.get(use.cluster.pandoc())
+            text = formatted.clusters.get(use.cluster.pandoc(alias))
             if text is None:
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 return render.unresolved_citation_html(use.id, use.raw, unknown)

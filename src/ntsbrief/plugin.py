@@ -14,6 +14,8 @@ Event order in one build, and what happens at each:
 from __future__ import annotations
 
 import functools
+import html
+import json
 import posixpath
 import re
 from importlib import resources
@@ -122,7 +124,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             listed = set(nav_files(config.nav))
             for page, title in self._generated_pages():
                 if page not in listed:
-                    config.nav.append({title: page})
+                    config.nav.append({html.escape(title): page})  # themes print nav titles as HTML
 
         self._reading_order: list[str] = []
         self._pages: dict[str, Page] = {}
@@ -140,7 +142,17 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                    self.config.full_text_page: render.FULL_TEXT_MARKER}
         for page, title in self._generated_pages():
             if files.get_file_from_path(page) is None:
-                files.append(File.generated(config, page, content=f"# {title}\n\n{markers[page]}\n"))
+                # Themes print titles as HTML: the title is escaped, and given in front
+                # matter so MkDocs does not unescape it from the heading.
+                shown = html.escape(title)
+                content = f"---\ntitle: {json.dumps(shown)}\n---\n\n# {shown}\n\n{markers[page]}\n"
+                files.append(File.generated(config, page, content=content))
+        # Inputs kept inside the docs folder are not published: the register's
+        # private fields must never reach the site.
+        for path in self.settings.watched:
+            file = files.get_file_from_path(_relative(path, Path(config.docs_dir)))
+            if file is not None and path.suffix.lower() in (".yaml", ".yml"):
+                files.remove(file)
         for asset in (STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))

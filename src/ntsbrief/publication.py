@@ -28,7 +28,10 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
     if not keys:
         return publication
     try:
-        items = {item["id"]: item for item in brief.formatter.csl_items(brief.bibliography.bibtex_for(keys))}
+        items = {}
+        for item in brief.formatter.csl_items(brief.bibliography.bibtex_for(keys)):
+            item["id"] = brief.bibliography.unalias(item["id"])
+            items[item["id"]] = item
     except FormatError as error:
         brief.diagnostics.add("pandoc", None, f"cannot read the cited entries for downloads: {error}")
         return publication

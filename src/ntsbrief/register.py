@@ -19,7 +19,7 @@ from .diagnostics import Diagnostics
 
 PUBLISHED_FIELDS = {"interviewee", "date", "dates", "place"}
 PRIVATE_FIELD = "private"
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ class Register:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            line = mark.line + 1 if mark else None
-            problem = getattr(error, "problem", None) or str(error)
+            position = getattr(error, "position", None)  # reader errors: an offset, not a mark
+            line = mark.line + 1 if mark else (text.count("\n", 0, position) + 1 if position is not None else None)
+            problem = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error)
             self.diagnostics.add(self.path, line, f"invalid YAML: {problem}")
             self.unreadable = True
             return
@@ -84,7 +85,7 @@ class Register:
             self.invalid.add(ident)
             self.diagnostics.add(self.path, _line(at) if at is not None else line, f"interview '{ident}': {message}")
 
-        if not _ID_RE.match(ident):
+        if not _ID_RE.fullmatch(ident):
             return bad("ids use letters, digits and - _ . : only")
         if ident in self.interviews:
             return bad(f"duplicate id (first at line {self.interviews[ident].line})")

@@ -70,6 +70,11 @@ class Marks:
         return page_html[: block.start()].rstrip() + "\n", definitions
 
 
+def unalias_refs(fragment: str, unalias: Callable[[str], str]) -> str:
+    """pandoc's links to ``#ref-ALIAS`` back to the real keys."""
+    return _REF_HREF_RE.sub(lambda m: f'href="#ref-{esc(unalias(html.unescape(m.group(1))))}"', fragment)
+
+
 def citation_html(cite_id: str, keys: list[str], formatted: str, ref_href: Callable[[str], str]) -> str:
     """A formatted cluster, each cited work linked to its reference entry."""
     linked = _REF_HREF_RE.sub(lambda m: f'href="{esc(ref_href(html.unescape(m.group(1))))}"', formatted)

@@ -62,16 +62,17 @@ class Cluster:
     def keys(self) -> list[str]:
         return [item.key for item in self.items]
 
-    def pandoc(self) -> str:
-        """The cluster in pandoc Markdown, keys braced so any key is safe."""
+    def pandoc(self, key=lambda key: key) -> str:
+        """The cluster in pandoc Markdown, keys braced (and mapped by ``key``, for
+        keys pandoc cannot read)."""
         if self.author_in_text:
             item = self.items[0]
             suffix = f" [{' '.join(item.suffix.split())}]" if item.suffix.strip() else ""
-            return f"@{{{item.key}}}{suffix}"
+            return f"@{{{key(item.key)}}}{suffix}"
         parts = []
         for item in self.items:
             dash = "-" if item.suppress_author else ""
-            parts.append(f"{item.prefix}{dash}@{{{item.key}}}{item.suffix}")
+            parts.append(f"{item.prefix}{dash}@{{{key(item.key)}}}{item.suffix}")
         return " ".join(("[" + ";".join(parts) + "]").split())  # one line: see citeproc's documents
 
 
