@@ -199,3 +199,17 @@ def test_sources_are_never_modified(site, tmp_path):
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "site" not in p.parts
              and ".cache" not in p.parts}
     assert {p: b for p, b in before.items() if ".cache" not in p.parts} == after
+
+
+def test_search_index_has_citations_and_notes_as_text(site):
+    import json
+
+    built = make(site)
+    docs = json.loads((built.root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    second = " ".join(d["text"] for d in docs if d["location"].startswith("b/"))
+    assert "(Chuang, 2006:490)" in second and "Piper (2005:212)" in second
+    assert "ref-chuang2006" not in second and "noteref" not in second  # words, not link markup
+    notes = " ".join(d["text"] for d in docs if d["location"].startswith("notes/"))
+    assert "A note that cites" in notes
+    assert not any(d["location"].startswith("full-text/") for d in docs)  # its text is the other pages'
+    assert 'id="cite-1"' in built.html("b")  # readers still get the links

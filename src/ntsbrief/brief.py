@@ -13,7 +13,7 @@ Front ends (the MkDocs plugin, the command line) drive it in three steps:
 from __future__ import annotations
 
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -29,11 +29,14 @@ from .syntax import Cluster, normalise, scan_source
 HrefFunction = Callable[[str, str, str], str]
 
 
+Where = tuple  # (kind, normalised text, occurrence number, raw text): a line, found on demand
+
+
 @dataclass
 class CitationUse:
     raw: str
     cluster: Cluster
-    line: int | None
+    where: Where
     id: str = ""  # "cite-N", numbered across the brief in reading order
     in_note: str | None = None  # label of the note whose text holds it (shown on the Notes page)
 
@@ -41,14 +44,14 @@ class CitationUse:
 @dataclass
 class NoteUse:
     label: str
-    line: int | None
+    where: Where
     in_note: str | None = None
 
 
 @dataclass
 class NoteDefinition:
     label: str
-    line: int | None
+    where: Where
     html: str = ""
 
 
@@ -72,15 +75,25 @@ class PageRecord:
         self._register = register
         self._markdown = markdown
         self.marks = marks
-        self._lines: dict[tuple[str, str], deque[int]] = defaultdict(deque)
-        for occurrence in scan_source(markdown):
-            self._lines[(occurrence.kind, occurrence.text)].append(occurrence.line + line_offset)
+        self._seen: Counter = Counter()
+        self._lines: dict[tuple[str, str], list[int]] | None = None  # scanned on first need
 
-    def _line(self, kind: str, text: str) -> int | None:
-        queue = self._lines.get((kind, normalise(text)))
-        if queue:
-            return queue.popleft()
-        return self._search(text)
+    def _where(self, kind: str, raw: str) -> Where:
+        text = normalise(raw)
+        number = self._seen[(kind, text)]
+        self._seen[(kind, text)] += 1
+        return (kind, text, number, raw)
+
+    def line(self, where: Where) -> int | None:
+        """The source line of a construct: the page is scanned only when a message
+        needs a line, and the n-th construct written alike gets the n-th such line."""
+        if self._lines is None:
+            self._lines = defaultdict(list)
+            for occurrence in scan_source(self._markdown):
+                self._lines[(occurrence.kind, occurrence.text)].append(occurrence.line + self.line_offset)
+        kind, text, number, raw = where
+        lines = self._lines.get((kind, text), [])
+        return lines[number] if number < len(lines) else self._search(raw)
 
     def _search(self, text: str) -> int | None:
         """Where the scan and Python-Markdown disagree: the first line that has the
@@ -100,26 +113,29 @@ class PageRecord:
     # -- called by the Markdown extension, in reading order ------------------
 
     def cite(self, raw: str, cluster: Cluster) -> int:
-        self.citations.append(CitationUse(raw, cluster, self._line("cluster", raw)))
+        self.citations.append(CitationUse(raw, cluster, self._where("cluster", raw)))
         return len(self.citations) - 1
 
     def use_note(self, label: str, raw: str) -> int:
-        self.note_uses.append(NoteUse(label, self._line("note", raw)))
+        self.note_uses.append(NoteUse(label, self._where("note", raw)))
         return len(self.note_uses) - 1
 
     def define_note(self, label: str) -> int | None:
-        line = self._line("notedef", label)
+        where = self._where("notedef", label)
         for earlier in self.definitions:
             if earlier.label == label:
-                where = f" (first at line {earlier.line})" if earlier.line else ""
-                self.warn(line, f"note '[^{label}]' is defined twice{where}; the second definition is ignored")
+                first = self.line(earlier.where)
+                at = f" (first at line {first})" if first else ""
+                self.warn(self.line(where), f"note '[^{label}]' is defined twice{at}; the second definition is ignored")
                 return None
-        self.definitions.append(NoteDefinition(label, line))
+        self.definitions.append(NoteDefinition(label, where))
         return len(self.definitions) - 1
 
     def interviews(self, raw: str, ids: list[str]) -> str:
         """The generated note text for ``[interviews: ...]``, or the raw text if it cannot be."""
-        line = self._line("interviews", raw)
+        where = self._where("interviews", raw)
+        if self._register is None or any(i not in self._register.interviews for i in ids) or not ids:
+            line = self.line(where)
         if self._register is None:
             self.warn(line, "interview reference but no interview register is configured ('interviews:' option)")
             return raw
@@ -153,6 +169,7 @@ class Resolution:
     """Everything the front end needs to write the brief's pages."""
 
     pages: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    search_pages: dict[str, Callable[[str], str]] = field(default_factory=dict)  # the same, as plain text
     notes_html: str = ""
     references_html: str = ""
     cited_keys: list[str] = field(default_factory=list)
@@ -188,13 +205,9 @@ class Brief:
         return record
 
     def resolve(self, order: list[str], href: HrefFunction, notes_page: str, references_page: str,
-                titles: dict[str, str], host: Callable[[str], str] | None = None) -> Resolution:
+                titles: dict[str, str]) -> Resolution:
         """Number notes and citations in reading order and format every citation.
-
-        ``host`` maps a page to the page its text is shown on (itself, unless the
-        text is gathered elsewhere, as in a single-page full text).
         """
-        host = host or (lambda key: key)
         order = [k for k in order if k in self.records] + sorted(k for k in self.records if k not in order)
         records = [self.records[k] for k in order]
         result = Resolution()
@@ -211,7 +224,7 @@ class Brief:
                     continue  # inside a note that is never shown
                 definition = defined.get(use.label)
                 if definition is None:
-                    record.warn(use.line, f"note '[^{use.label}]' is used but not defined in this page")
+                    record.warn(record.line(use.where), f"note '[^{use.label}]' is used but not defined in this page")
                     continue
                 if (record.key, use.label) not in note_numbers:
                     note_numbers[(record.key, use.label)] = len(note_items) + 1
@@ -219,13 +232,13 @@ class Brief:
                 number = note_numbers[(record.key, use.label)]
                 item = note_items[number - 1]
                 marker = f"noteref-{number}" if not item.backrefs else f"noteref-{number}-{len(item.backrefs) + 1}"
-                shown_on = notes_page if use.in_note else host(record.key)
+                shown_on = notes_page if use.in_note else record.key
                 item.backrefs.append(href(notes_page, shown_on, marker))
                 marker_ids[(record.key, index)] = (marker, number)
             used = {use.label for use in record.note_uses}
             for definition in record.definitions:
                 if definition.label not in used:
-                    record.warn(definition.line, f"note '[^{definition.label}]' is defined but never used")
+                    record.warn(record.line(definition.where), f"note '[^{definition.label}]' is defined but never used")
 
         # Citations: check keys, then format every distinct cluster in one batch.
         cited: dict[str, list[tuple[str, str]]] = {}
@@ -240,11 +253,12 @@ class Brief:
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 for key in unknown:
                     hint = self.bibliography.suggest(key)
-                    record.warn(use.line, f"unknown citation key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+                    record.warn(record.line(use.where),
+                                f"unknown citation key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""))
                 if unknown:
                     continue
                 formattable.append(use)
-                shown_on = notes_page if use.in_note else host(record.key)
+                shown_on = notes_page if use.in_note else record.key
                 label = titles.get(notes_page, "Notes") if use.in_note else titles.get(record.key, record.key)
                 for key in use.cluster.keys:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
@@ -255,8 +269,10 @@ class Brief:
         # Per page: replace placeholders with formatted citations and markers;
         # a note's text is shown on the Notes page, so its links start there.
         for record in records:
-            result.pages[record.key] = self._page_renderer(record, host(record.key), formatted, marker_ids, href,
+            result.pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
                                                            notes_page, references_page)
+            result.search_pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
+                                                                  notes_page, references_page, plain=True)
             in_notes = self._page_renderer(record, notes_page, formatted, marker_ids, href,
                                            notes_page, references_page)
             for definition in record.definitions:
@@ -338,8 +354,9 @@ class Brief:
                          formatted.warnings)
 
     def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
-                       notes_page: str, references_page: str) -> Callable[[str], str]:
-        """Rewrites placeholders of ``record`` in HTML shown on page ``host``."""
+                       notes_page: str, references_page: str, plain: bool = False) -> Callable[[str], str]:
+        """Rewrites placeholders of ``record`` in HTML shown on page ``host`` (as
+        text without links if ``plain``: what a search index needs)."""
         def ref_href(key: str) -> str:
             return href(host, references_page, f"ref-{key}")
 
@@ -359,6 +376,8 @@ class Brief:
 
         def checked(kind: str, index: int, fallback: str) -> str:
             uses = record.note_uses if kind == "note" else record.citations
-            return replace(kind, index, fallback) if index < len(uses) else fallback
+            if index >= len(uses):
+                return fallback
+            return render.as_text(replace(kind, index, fallback)) if plain else replace(kind, index, fallback)
 
         return lambda page_html: self.marks.replace(page_html, checked)

@@ -25,7 +25,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -207,9 +207,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             return get_relative_url(f"{opts.downloads_dir}/{name}", url_of(from_key))
 
         titles = {key: page.title or key for key, page in self._pages.items()}
+        self._search_content: dict[str, str] = {}
         notes, references, full = opts.notes_page, opts.references_page, opts.full_text_page
         result = self.brief.resolve(self._reading_order, href, notes, references, titles)
-        originals = {key: page.content or "" for key, page in self._pages.items()}
 
         own_key = opts.brief_entry
         if own_key and own_key not in self.brief.bibliography:
@@ -219,34 +219,59 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._publication = publish(self.brief, result, own_key, exclude, opts.pdf, config.site_url)
         self._cite_page = opts.cite_page or next(iter(self._reading_order), None)
 
+        listings = {notes: (render.NOTES_MARKER, result.notes_html), references: (render.REFERENCES_MARKER, "")}
+        if "references.bib" in self._publication.downloads:
+            listings[references] = (render.REFERENCES_MARKER, render.downloads_html("Download these references", {
+                fmt: download(references, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + result.references_html)
+        else:
+            listings[references] = (render.REFERENCES_MARKER, result.references_html)
         for key, page in self._pages.items():
-            if page.content is None:
+            if page.content is None or key == full:
                 continue
             content = result.pages[key](page.content) if key in result.pages else page.content
-            if key == notes:
-                content = render.insert_listing(content, render.NOTES_MARKER, result.notes_html)
-            if key == references:
-                listing = result.references_html
-                if "references.bib" in self._publication.downloads:
-                    listing = render.downloads_html("Download these references", {
-                        fmt: download(key, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + listing
-                content = render.insert_listing(content, render.REFERENCES_MARKER, listing)
-            if key == full:
-                # The same text as the other pages: searching it would only repeat their results.
-                page.meta.setdefault("search", {})["exclude"] = True
-                whole = full_text(self.brief, self._reading_order, originals, {notes, references, full},
-                                  lambda source, body: _rebase(body, url_of(source), url_of(full)), titles)
-                content = render.insert_listing(content, render.FULL_TEXT_MARKER, whole)
+            searched = result.search_pages[key](page.content) if key in result.search_pages else None
+            additions = [listings[key]] if key in listings else []
             if key == self._cite_page and self._publication.own_html:
-                box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
-                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})
-                content = render.insert_listing(content, render.CITE_MARKER, box)
+                additions.append((render.CITE_MARKER, render.cite_box_html(opts.cite_title, self._publication.own_html, {
+                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})))
+            for marker, addition in additions:
+                content = render.insert_listing(content, marker, addition)
+                searched = render.insert_listing(searched, marker, addition) if searched is not None else None
             page.content = content
+            if searched is not None:
+                self._search_content[key] = searched
+        if full in self._pages and self._pages[full].content is not None:
+            page = self._pages[full]
+            # The same text as the other pages: searching it would only repeat their results.
+            page.meta.setdefault("search", {})["exclude"] = True
+            sections = [(key, _rebase(self._pages[key].content or "", url_of(key), url_of(full)))
+                        for key in self._reading_order if key in self._pages and key not in (notes, references, full)]
+            whole = full_text(sections, _rebase(result.notes_html, url_of(notes), url_of(full)),
+                              _rebase(result.references_html, url_of(references), url_of(full)))
+            page.content = render.insert_listing(page.content, render.FULL_TEXT_MARKER, whole)
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
         self._result = result
         self._previous = self.brief
         return env
+
+    @event_priority(100)  # before the search plugin indexes the page
+    def _show_search_the_text(self, context, *, page: Page, config: MkDocsConfig, nav):
+        """Search indexes words: it gets each page with citations and markers as
+        plain text, which also spares it parsing their markup (a large share of
+        its time on a brief)."""
+        if page.file.src_uri in self._search_content:
+            self._reader_content = page.content
+            page.content = self._search_content[page.file.src_uri]
+        return context
+
+    @event_priority(-100)  # after it
+    def _give_readers_the_page(self, context, *, page: Page, config: MkDocsConfig, nav):
+        if page.file.src_uri in self._search_content:
+            page.content = self._reader_content
+        return context
+
+    on_page_context = CombinedEvent(_show_search_the_text, _give_readers_the_page)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Embed what the page's readers and indexers need: no fetching at view time."""
@@ -297,6 +322,7 @@ def nav_files(nav) -> list[str]:
     return []
 
 
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LINK_ATTR_RE = re.compile(r'(\s(?:href|src)=")([^"#:?][^"]*|)(["#?])')
 
 
@@ -304,7 +330,7 @@ def _rebase(body: str, from_url: str, to_url: str) -> str:
     """Rewrite a page's relative links so they work from another page's address."""
     def fix(match: re.Match) -> str:
         target = match.group(2)
-        if not target or target.startswith("/"):
+        if not target or target.startswith("/") or _SCHEME_RE.match(target):
             return match.group(0)
         absolute = posixpath.normpath(posixpath.join(posixpath.dirname("/" + from_url) if not from_url.endswith("/")
                                                      else "/" + from_url, target))

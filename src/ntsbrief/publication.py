@@ -4,14 +4,9 @@ of its references, metadata for indexers, and the whole text on one page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
-
 from . import exports, render
 from .brief import Brief, Resolution
 from .citeproc import FormatError
-
-FULL_TEXT = "\0full-text"  # the key the single-page view hosts everything under
-
 
 @dataclass
 class Publication:
@@ -59,22 +54,18 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
     return publication
 
 
-def full_text(brief: Brief, order: list[str], contents: dict[str, str], skip: set[str],
-              rebase: Callable[[str, str], str], titles: dict[str, str]) -> str:
-    """Every page in reading order on one page, with the same note numbers, then
-    the notes and the references; links between the parts stay in the page.
+def full_text(sections: list[tuple[str, str]], notes_html: str, references_html: str) -> str:
+    """Every page (``(key, html)`` in reading order) on one page, then the notes and
+    the references, with the links between them kept inside the page.
 
-    ``contents`` are the pages' converted HTML before resolution; ``rebase(key,
-    html)`` rewrites a page's relative links for the full-text page's address.
+    The pages' HTML is as published (already resolved): note, citation and
+    reference anchors are unique across the brief, so a link to one on any page
+    becomes a link within the full text.
     """
-    result = brief.resolve(order, lambda _from, _to, anchor: f"#{anchor}", FULL_TEXT, FULL_TEXT,
-                           {**titles, FULL_TEXT: "Notes"}, host=lambda _key: FULL_TEXT)
-    parts = []
-    for key in [k for k in order if k in contents and k not in skip]:
-        body = rebase(key, result.pages[key](contents[key])) if key in result.pages else rebase(key, contents[key])
-        parts.append(f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n{body}\n</section>')
+    parts = [f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n'
+             f"{render.localize_links(body)}\n</section>" for key, body in sections]
     parts.append('<section class="ntsbrief-part ntsbrief-endmatter">\n<h2 id="notes">Notes</h2>\n'
-                 f"{result.notes_html}\n</section>")
+                 f"{render.localize_links(notes_html)}\n</section>")
     parts.append('<section class="ntsbrief-part ntsbrief-endmatter">\n<h2 id="references">References</h2>\n'
-                 f"{result.references_html}\n</section>")
+                 f"{render.localize_links(references_html)}\n</section>")
     return "\n".join(parts)

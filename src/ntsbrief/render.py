@@ -70,6 +70,19 @@ class Marks:
         return page_html[: block.start()].rstrip() + "\n", definitions
 
 
+_BRIEF_ANCHOR_RE = re.compile(r'href="[^"#]*#((?:cite|noteref|note|ref)-[^"]*)"')
+
+
+def as_text(fragment: str) -> str:
+    """A fragment's text, markup removed (entities kept: it stays valid HTML)."""
+    return re.sub(r"<[^>]+>", "", fragment)
+
+
+def localize_links(fragment: str) -> str:
+    """Links to a brief's anchors on any page, made links within the page."""
+    return _BRIEF_ANCHOR_RE.sub(r'href="#\1"', fragment)
+
+
 def unalias_refs(fragment: str, unalias: Callable[[str], str]) -> str:
     """pandoc's links to ``#ref-ALIAS`` back to the real keys."""
     return _REF_HREF_RE.sub(lambda m: f'href="#ref-{esc(unalias(html.unescape(m.group(1))))}"', fragment)
