@@ -137,25 +137,21 @@ def test_parse_pandoc_html_keeps_nested_divs():
     assert parsed.entries["b"].endswith('<div class="csl-right-inline">B.</div>')
 
 
-def test_parallel_chunks_agree_with_one_batch(tmp_path, monkeypatch):
-    """Split across processes, disambiguation is still decided over the whole brief."""
-    import ntsbrief.citeproc as citeproc
-
+def test_clusters_added_later_are_disambiguated_as_in_one_batch(tmp_path):
+    """An edit that adds a citation formats only that cluster, with the same result
+    as formatting everything at once: every cited work counts in each run."""
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     style = resolve_style("ntsbrief", tmp_path)
     bibtex = store.bibtex_for(list(store.entries))
-    clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 6)]
+    clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 4)]
     whole = Formatter().format(style, bibtex, clusters)
-    monkeypatch.setattr(citeproc, "MIN_CHUNK", 5)
-    monkeypatch.setattr(citeproc, "WORKERS", 2)
-    split = Formatter()
-    parts = split.format(style, bibtex, clusters)
-    assert split.runs == 2
-    assert parts.clusters == whole.clusters and parts.entries == whole.entries
-    # The two Kaur 2011 works are told apart even though each chunk cites only one of them.
-    assert "Kaur, 2011a:1" in text_of(parts.clusters["[@{kaur2011a}, 1]"])
-    assert "Kaur, 2011b:5" in text_of(parts.clusters["[@{kaur2011b}, 5]"])
+    stepwise = Formatter()
+    stepwise.format(style, bibtex, clusters[:3])  # none of them a Kaur work
+    later = stepwise.format(style, bibtex, clusters)
+    assert stepwise.runs == 2
+    assert later.clusters == whole.clusters and later.entries == whole.entries
+    assert "Kaur, 2011a:1" in text_of(later.clusters["[@{kaur2011a}, 1]"])
 
 
 def test_prefetch_is_collected_and_numbered_styles_stay_ordered(tmp_path):

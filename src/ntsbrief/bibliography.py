@@ -68,6 +68,7 @@ class Bibliography:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     sources: list[Path] = field(default_factory=list)
     unparsed: int = 0  # blocks that failed to parse
+    digest: str = ""  # of every file's text: what the store was read from
     _alias_map: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -88,6 +89,7 @@ class Bibliography:
         return store
 
     def add_text(self, text: str, path: str) -> None:
+        self.digest = hashlib.sha256((self.digest + path + "\0" + text).encode("utf-8")).hexdigest()
         library = _parse(text)
         for block in library.blocks:
             line = block.start_line + 1  # bibtexparser counts from 0

@@ -23,7 +23,7 @@ from .diagnostics import Diagnostics
 from .register import Register
 from .citeproc import Formatted, FormatError, Formatter
 from .style import Style
-from .syntax import Cluster, normalise, scan_source
+from .syntax import Cluster, normalise, predict_clusters, scan_source
 
 # href(from_page_key, to_page_key, anchor) -> a link usable on from_page
 HrefFunction = Callable[[str, str, str], str]
@@ -198,6 +198,8 @@ class Brief:
             self.diagnostics.extend(register.diagnostics)
         self.records: dict[str, PageRecord] = {}
         self.marks = render.Marks()
+        self._sources_key: str | None = None
+        self._format_failed = False
 
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
         record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register, self.marks)
@@ -264,6 +266,8 @@ class Brief:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
         self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc(alias) for u in formattable])
+        if self._sources_key and not self._format_failed:
+            self.formatter.set_marker(self._sources_key)  # the cache now holds this build's formatting
         result.cited_keys = list(cited)
 
         # Per page: replace placeholders with formatted citations and markers;
@@ -306,12 +310,19 @@ class Brief:
         # Sorted: the same cited works give the same input, however the brief is ordered.
         return self.bibliography.bibtex_for(sorted(set(keys)))
 
-    def prefetch(self, clusters: list[Cluster]) -> None:
-        """Start formatting what the pages are expected to cite, while they convert.
+    def prefetch(self, sources: list[str]) -> None:
+        """Start formatting what the pages' sources cite, while the pages convert.
 
         A guess from the sources; ``resolve`` uses it only if the guess named
-        exactly the works actually cited, and formats anything it missed.
+        exactly the works actually cited, and formats anything it missed. Once a
+        build has formatted the same sources, store and style, the cache already
+        holds everything, and even the guess is skipped.
         """
+        self._sources_key = self.formatter.key("sources", self.style.text, self.locale or "",
+                                               self.bibliography.digest, *sources)
+        if self.formatter.has_marker(self._sources_key):
+            return
+        clusters = [c for source in sources for c in predict_clusters(source)]
         known = [c for c in clusters if all(k in self.bibliography for k in c.keys)]
         keys = [k for c in known for k in c.keys]
         if keys:
@@ -343,6 +354,7 @@ class Brief:
         try:
             formatted = self.formatter.format(self.style, self._bibtex(keys), clusters, self.locale)
         except FormatError as error:
+            self._format_failed = True
             self.diagnostics.add(self.style.name, None, f"pandoc could not format the citations: {error}")
             return Formatted()
         for warning in formatted.warnings:

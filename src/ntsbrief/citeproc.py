@@ -1,4 +1,4 @@
-"""Formatting with pandoc's citeproc: batched, in parallel, cached by content.
+"""Formatting with pandoc's citeproc: batched, in the background, cached by content.
 
 All citations of a brief are formatted against one bibliography (the cited
 entries), so disambiguation (2011a/2011b) and "et al." rules are decided across
@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 import subprocess
 import tempfile
@@ -27,8 +26,6 @@ from pathlib import Path
 from .style import Style, is_incremental
 
 CACHE_VERSION = "2"
-MIN_CHUNK = 600  # clusters below which a second pandoc process costs more than it saves
-WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 class FormatError(Exception):
@@ -79,6 +76,7 @@ class Formatter:
         self._lock = threading.Lock()
         self._memory: dict[str, Formatted] = {}
         self._pending: dict[str, Future] = {}
+        self._markers: set[str] = set()
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
 
     def prefetch(self, style: Style, bibtex: str, clusters: list[str], locale: str | None = None) -> None:
@@ -109,6 +107,22 @@ class Formatter:
             self._write_cache(key, cached)
         return json.loads(cached)
 
+    def key(self, *parts: str) -> str:
+        return _digest(*parts)
+
+    def has_marker(self, key: str) -> bool:
+        """Whether ``set_marker(key)`` was called, in this process or a cached build."""
+        return key in self._markers or (self.cache_dir is not None and (self.cache_dir / f"{key}.done").exists())
+
+    def set_marker(self, key: str) -> None:
+        self._markers.add(key)
+        if self.cache_dir is not None:
+            try:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                (self.cache_dir / f"{key}.done").touch()
+            except OSError:
+                pass
+
     # -- inside ---------------------------------------------------------------
 
     def _context(self, style: Style, bibtex: str, clusters: list[str], locale: str | None) -> str:
@@ -137,10 +151,8 @@ class Formatter:
 
     def _run_citeproc(self, style: Style, bibtex: str, clusters: list[str], locale: str | None,
                       with_entries: bool) -> Formatted:
-        incremental = is_incremental(style)
-        count = WORKERS if incremental and len(clusters) >= 2 * MIN_CHUNK else 1
-        size = -(-len(clusters) // count) if clusters else 0
-        chunks = [list(enumerate(clusters))[i * size:(i + 1) * size] for i in range(count)] or [[]]
+        # One process: splitting the batch was measured slower (each part redoes the
+        # reference list), and prefetching already keeps the second core busy.
         with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
             # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
             references = Path(tmp) / "cited.json"
@@ -150,17 +162,13 @@ class Formatter:
                        "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
             if locale:
                 command.append(f"--metadata=lang:{locale}")
-            documents = [_document(chunk, nocite=incremental) for chunk in chunks]
-            self.runs += len(documents)
-            with ThreadPoolExecutor(max_workers=len(documents)) as pool:
-                outputs = list(pool.map(lambda document: _run(command, document), documents))
-        formatted = Formatted(has_entries=with_entries)
-        for n, (stdout, stderr) in enumerate(outputs):
-            part = parse_pandoc_html(stdout, clusters)
-            formatted.clusters.update(part.clusters)
-            if with_entries and n == 0:
-                formatted.entries = part.entries
-            formatted.warnings += [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
+            self.runs += 1
+            stdout, stderr = _run(command, _document(clusters, nocite=is_incremental(style)))
+        formatted = parse_pandoc_html(stdout, clusters)
+        formatted.has_entries = with_entries
+        if not with_entries:
+            formatted.entries = {}
+        formatted.warnings = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
         return formatted
 
     def _read_cache(self, key: str) -> str | None:
@@ -185,15 +193,14 @@ class Formatter:
             pass  # a cache that cannot be written only costs time
 
 
-def _document(chunk: list[tuple[int, str]], nocite: bool) -> str:
-    """One pandoc input: each cluster in its own div, ids by position in the batch.
+def _document(clusters: list[str], nocite: bool) -> str:
+    """The pandoc input: each cluster in its own div, then the reference list.
 
-    With ``nocite`` every entry counts as cited in every chunk, so chunks agree
-    on disambiguation. Each chunk has the list (pandoc links citations only to
-    a list it shows); only one copy is kept.
+    With ``nocite`` every entry counts as cited, so clusters formatted in a later
+    run (an edit that adds a citation) are disambiguated exactly as these are.
     """
     header = "---\nnocite: |\n  @*\n---\n\n" if nocite else ""
-    body = [f"::: {{#c{n}}}\n{source}\n:::" for n, source in chunk] + ["::: {#refs}\n:::"]
+    body = [f"::: {{#c{n}}}\n{source}\n:::" for n, source in enumerate(clusters)] + ["::: {#refs}\n:::"]
     return header + "\n\n".join(body) + "\n"
 
 

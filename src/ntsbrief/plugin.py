@@ -37,7 +37,6 @@ from .brief import Brief
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief
 from .publication import full_text, publish
-from .syntax import predict_clusters
 from .citeproc import Formatter
 from .style import HOUSE_STYLE
 
@@ -161,11 +160,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._reading_order = [page.file.src_uri for page in nav.pages]
         # Citations are formatted in the background while MkDocs converts pages.
-        clusters = []
-        for file in files.documentation_pages():
-            if not file.generated_by:
-                clusters += predict_clusters(get_data(file.content_string)[0])
-        self.brief.prefetch(clusters)
+        self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
+                             if not file.generated_by])
         return nav
 
     # -- per page ----------------------------------------------------------------
@@ -244,10 +240,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             page = self._pages[full]
             # The same text as the other pages: searching it would only repeat their results.
             page.meta.setdefault("search", {})["exclude"] = True
-            sections = [(key, _rebase(self._pages[key].content or "", url_of(key), url_of(full)))
-                        for key in self._reading_order if key in self._pages and key not in (notes, references, full)]
-            whole = full_text(sections, _rebase(result.notes_html, url_of(notes), url_of(full)),
-                              _rebase(result.references_html, url_of(references), url_of(full)))
+            sections = [(key, self._pages[key].content or "") for key in self._reading_order
+                        if key in self._pages and key not in (notes, references, full)]
+            whole = full_text(sections, (notes, result.notes_html), (references, result.references_html),
+                              lambda key, body: _rebase(body, url_of(key), url_of(full)))
             page.content = render.insert_listing(page.content, render.FULL_TEXT_MARKER, whole)
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))

@@ -4,6 +4,7 @@ of its references, metadata for indexers, and the whole text on one page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from . import exports, render
 from .brief import Brief, Resolution
 from .citeproc import FormatError
@@ -54,18 +55,22 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
     return publication
 
 
-def full_text(sections: list[tuple[str, str]], notes_html: str, references_html: str) -> str:
+def full_text(sections: list[tuple[str, str]], notes: tuple[str, str], references: tuple[str, str],
+              rebase: Callable[[str, str], str]) -> str:
     """Every page (``(key, html)`` in reading order) on one page, then the notes and
-    the references, with the links between them kept inside the page.
+    the references (``(key, html)`` of their lists), with the links between them
+    kept inside the page.
 
     The pages' HTML is as published (already resolved): note, citation and
     reference anchors are unique across the brief, so a link to one on any page
-    becomes a link within the full text.
+    becomes a link within the full text; ``rebase(key, html)`` fixes the other
+    relative links for the full text's address.
     """
-    parts = [f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n'
-             f"{render.localize_links(body)}\n</section>" for key, body in sections]
-    parts.append('<section class="ntsbrief-part ntsbrief-endmatter">\n<h2 id="notes">Notes</h2>\n'
-                 f"{render.localize_links(notes_html)}\n</section>")
-    parts.append('<section class="ntsbrief-part ntsbrief-endmatter">\n<h2 id="references">References</h2>\n'
-                 f"{render.localize_links(references_html)}\n</section>")
+    def part(key: str, body: str, heading: str = "") -> str:
+        return (f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n{heading}'
+                f"{rebase(key, render.localize_links(body))}\n</section>")
+
+    parts = [part(key, body) for key, body in sections]
+    parts.append(part(*notes, heading='<h2 id="notes">Notes</h2>\n'))
+    parts.append(part(*references, heading='<h2 id="references">References</h2>\n'))
     return "\n".join(parts)

@@ -148,6 +148,8 @@ def _blank_indented_code(text: str) -> str:
     """Blank indented code blocks: lines indented four spaces after a blank line,
     unless the block before is one whose content is indented (a list item, a
     note, an admonition), where the indentation continues that block."""
+    if "\n    " not in text and "\n\t" not in text and not text.startswith(("    ", "\t")):
+        return text  # nothing indented: the common case, without a walk over every line
     lines = text.split("\n")
     in_code = False
     container = False  # the last block at the margin holds indented content
