@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("NTSBRIEF_CHROMIUM", "/usr/bin/chromium")  # e.g. google-chrome on hosted runners
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 REQUIRED = os.environ.get("NTSBRIEF_REQUIRE_BROWSER") == "1"
