@@ -204,6 +204,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
         titles = {key: page.title or key for key, page in self._pages.items()}
         self._search_content: dict[str, str] = {}
+        self._reader_content: str | None = None
         notes, references, full = opts.notes_page, opts.references_page, opts.full_text_page
         result = self.brief.resolve(self._reading_order, href, notes, references, titles)
 
@@ -256,15 +257,16 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         """Search indexes words: it gets each page with citations and markers as
         plain text, which also spares it parsing their markup (a large share of
         its time on a brief)."""
-        if page.file.src_uri in self._search_content:
+        searched = self._search_content.pop(page.file.src_uri, None)  # used once: free it
+        if searched is not None:
             self._reader_content = page.content
-            page.content = self._search_content[page.file.src_uri]
+            page.content = searched
         return context
 
     @event_priority(-100)  # after it
     def _give_readers_the_page(self, context, *, page: Page, config: MkDocsConfig, nav):
-        if page.file.src_uri in self._search_content:
-            page.content = self._reader_content
+        if self._reader_content is not None:
+            page.content, self._reader_content = self._reader_content, None
         return context
 
     on_page_context = CombinedEvent(_show_search_the_text, _give_readers_the_page)
