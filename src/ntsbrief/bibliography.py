@@ -199,8 +199,9 @@ class Bibliography:
             raw = raw.replace(entry.key, alias(entry.key), 1)
         for name in PARENT_FIELDS:
             target = entry.field(name).strip()
-            if target and alias(target) != target:
-                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", lambda m: m.group(1) + alias(target),
+            stand_in = alias(target)
+            if target and stand_in != target:
+                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", lambda m, s=stand_in: m.group(1) + s,
                              raw, count=1, flags=re.IGNORECASE)
         return raw
 

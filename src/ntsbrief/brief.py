@@ -328,11 +328,15 @@ class Brief:
         if keys:
             self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc(alias) for c in known], self.locale)
 
+    def csl_items(self, keys: list[str]) -> list[dict]:
+        """CSL-JSON records of the entries, read as for formatting (so usually cached)."""
+        return self.formatter.csl_items(self._bibtex(keys))
+
     def format_entry(self, key: str) -> str:
         """One entry as the style's reference list shows it, formatted on its own
         (so that it does not change the brief's own disambiguation)."""
         try:
-            formatted = self.formatter.format(self.style, self.bibliography.bibtex_for([key]),
+            formatted = self.formatter.format(self.style, self._bibtex([key]),
                                               [f"[@{{{alias(key)}}}]"], self.locale)
         except FormatError as error:
             self.diagnostics.add(self.style.name, None, f"pandoc could not format '{key}': {error}")

@@ -77,6 +77,7 @@ class Formatter:
         self._memory: dict[str, Formatted] = {}
         self._pending: dict[str, Future] = {}
         self._markers: set[str] = set()
+        self._items: dict[str, list[dict]] = {}
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
 
     def prefetch(self, style: Style, bibtex: str, clusters: list[str], locale: str | None = None) -> None:
@@ -101,11 +102,13 @@ class Formatter:
     def csl_items(self, bibtex: str) -> list[dict]:
         """The entries as CSL-JSON records, read by pandoc's BibTeX reader (cached)."""
         key = _digest("csljson", bibtex)
-        cached = self._read_cache(key)
-        if cached is None:
-            cached = _run([pandoc_path(), "--from=biblatex", "--to=csljson"], bibtex)[0]
-            self._write_cache(key, cached)
-        return json.loads(cached)
+        if key not in self._items:
+            cached = self._read_cache(key)
+            if cached is None:
+                cached = _run([pandoc_path(), "--from=biblatex", "--to=csljson"], bibtex)[0]
+                self._write_cache(key, cached)
+            self._items = {key: json.loads(cached)}  # the latest conversion: one store per brief
+        return [dict(item) for item in self._items[key]]
 
     def key(self, *parts: str) -> str:
         return _digest(*parts)

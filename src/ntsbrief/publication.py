@@ -20,14 +20,17 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
             pdf_url: str | None = None, site_url: str | None = None) -> Publication:
     """Cite-this data and downloads; problems become the brief's diagnostics."""
     publication = Publication()
-    keys = [k for k in ([own_key] if own_key in brief.bibliography else []) + result.cited_keys]
-    if not keys:
+    own = [own_key] if own_key in brief.bibliography else []
+    if not own and not result.cited_keys:
         return publication
     try:
+        # The cited works as citeproc read them (the same conversion, from the cache),
+        # and the brief's own entry on its own.
         items = {}
-        for item in brief.formatter.csl_items(brief.bibliography.bibtex_for(keys)):
-            item["id"] = brief.bibliography.unalias(item["id"])
-            items[item["id"]] = item
+        for keys in (result.cited_keys, own):
+            for item in brief.csl_items(keys) if keys else []:
+                item["id"] = brief.bibliography.unalias(item["id"])
+                items[item["id"]] = dict(item)
     except FormatError as error:
         brief.diagnostics.add("pandoc", None, f"cannot read the cited entries for downloads: {error}")
         return publication
