@@ -216,12 +216,11 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._publication = publish(self.brief, result, own_key, exclude, opts.pdf, config.site_url)
         self._cite_page = opts.cite_page or next(iter(self._reading_order), None)
 
-        listings = {notes: (render.NOTES_MARKER, result.notes_html), references: (render.REFERENCES_MARKER, "")}
+        reference_list = result.references_html
         if "references.bib" in self._publication.downloads:
-            listings[references] = (render.REFERENCES_MARKER, render.downloads_html("Download these references", {
-                fmt: download(references, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + result.references_html)
-        else:
-            listings[references] = (render.REFERENCES_MARKER, result.references_html)
+            reference_list = render.downloads_html("Download these references", {
+                fmt: download(references, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + reference_list
+        listings = {notes: (render.NOTES_MARKER, result.notes_html), references: (render.REFERENCES_MARKER, reference_list)}
         for key, page in self._pages.items():
             if page.content is None or key == full:
                 continue
