@@ -134,17 +134,17 @@ class PageRecord:
     def interviews(self, raw: str, ids: list[str]) -> str:
         """The generated note text for ``[interviews: ...]``, or the raw text if it cannot be."""
         where = self._where("interviews", raw)
-        if self._register is None or any(i not in self._register.interviews for i in ids) or not ids:
-            line = self.line(where)
         if self._register is None:
-            self.warn(line, "interview reference but no interview register is configured ('interviews:' option)")
-            return raw
-        unknown = [i for i in ids if i not in self._register.interviews]
-        for ident in unknown:
-            self.warn(line, f"unknown interview '{ident}' (not in {self._register.path})")
-        if not ids:
-            self.warn(line, "interview reference names no interview")
-        if unknown or not ids:
+            problems = ["interview reference but no interview register is configured ('interviews:' option)"]
+        else:
+            problems = [f"unknown interview '{i}' (not in {self._register.path})"
+                        for i in ids if i not in self._register.interviews]
+            if not ids:
+                problems.append("interview reference names no interview")
+        if problems:
+            line = self.line(where)  # the page is scanned only now, for the message
+            for problem in problems:
+                self.warn(line, problem)
             return raw
         return self._register.note_text(ids)
 
