@@ -525,10 +525,8 @@ PHASES = [
     ("ntsbrief.plugin", "NtsBriefPlugin", "on_page_content", "  ntsbrief on_page_content"),
     ("ntsbrief.plugin", "NtsBriefPlugin", "on_env", "ntsbrief on_env"),
     ("ntsbrief.brief", "Brief", "resolve", "  Brief.resolve (every call)"),
-    ("ntsbrief.style", "Formatter", "format", "    Formatter.format (cache, prefetch or pandoc)"),
     ("ntsbrief.citeproc", "Formatter", "format", "    Formatter.format (cache, prefetch or pandoc)"),
-    ("ntsbrief.style", None, "_cache_key", "      cache key (sha256)"),
-    ("ntsbrief.render", None, "replace_placeholders", "    placeholder rewriting"),
+    ("ntsbrief.render", "Marks", "replace", "    placeholder rewriting"),
     ("ntsbrief.render", None, "references_html", "    References list"),
     ("ntsbrief.plugin", None, "full_text", "  full-text page"),
     ("ntsbrief.plugin", None, "publish", "  publish (downloads, cite this)"),
@@ -537,9 +535,7 @@ PHASES = [
     ("ntsbrief.plugin", "NtsBriefPlugin", "on_post_page", "  ntsbrief on_post_page"),
     ("ntsbrief.plugin", "NtsBriefPlugin", "on_post_build", "ntsbrief on_post_build"),
     # pandoc itself, wherever it runs (it may overlap the rows above when run in the background)
-    ("ntsbrief.style", "Formatter", "_run_pandoc", "pandoc --citeproc (with its CSL-JSON input), summed"),
     ("ntsbrief.citeproc", "Formatter", "_run_citeproc", "pandoc --citeproc (with its CSL-JSON input), summed"),
-    ("ntsbrief.style", "Formatter", "csl_items", "pandoc BibTeX → CSL-JSON, summed"),
     ("ntsbrief.citeproc", "Formatter", "csl_items", "pandoc BibTeX → CSL-JSON, summed"),
 ]
 PHASE_RE = re.compile(r"^PHASE\t(.*)\t([0-9.]+)\t(\d+)$", re.MULTILINE)

@@ -17,7 +17,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import model
 
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, shown_path
 
 # Fields whose value names another entry the cited one inherits from.
 PARENT_FIELDS = ("crossref", "xdata")
@@ -75,7 +75,7 @@ class Bibliography:
     def load(cls, paths: list[Path], display_root: Path | None = None) -> Bibliography:
         store = cls()
         for path in paths:
-            shown = _display(path, display_root)
+            shown = shown_path(path, display_root)
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except FileNotFoundError:
@@ -247,12 +247,3 @@ def _reason(block: model.ParsingFailedBlock) -> str:
     if "end of file" in message:
         message += " (an unclosed brace or quote?)"
     return message
-
-
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()

@@ -18,7 +18,7 @@ from pathlib import Path
 import markdown
 
 from .bibformat import format_bibtex
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import line_offset, open_brief
 from .citeproc import Formatter
@@ -101,7 +101,7 @@ def check_brief(config_file: Path) -> Diagnostics:
         path = docs / key
         raw = path.read_text(encoding="utf-8-sig")
         body, _ = get_data(raw)
-        shown = path.resolve().relative_to(settings.root.resolve()).as_posix()
+        shown = shown_path(path, settings.root)
         extension.page = brief.page(key, shown, body, line_offset(raw, body))
         html = markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs).convert(body)
         extension.page.finish(html)

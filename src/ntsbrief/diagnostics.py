@@ -7,6 +7,7 @@ front end (MkDocs plugin, command line) decides how to report them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -45,3 +46,13 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def shown_path(path: Path, root: Path | None) -> str:
+    """A file as messages name it: relative to the project folder when inside it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()

@@ -34,6 +34,7 @@ from mkdocs.utils.meta import get_data
 
 from . import render
 from .brief import Brief
+from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief
 from .publication import full_text, publish
@@ -149,7 +150,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         # Inputs kept inside the docs folder are not published: the register's
         # private fields must never reach the site.
         for path in self.settings.watched:
-            file = files.get_file_from_path(_relative(path, Path(config.docs_dir)))
+            file = files.get_file_from_path(shown_path(path, Path(config.docs_dir)))
             if file is not None and path.suffix.lower() in (".yaml", ".yml"):
                 files.remove(file)
         for asset in (STYLESHEET, SCRIPT):
@@ -169,7 +170,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         offset = line_offset(page.file.content_string, markdown)
         if page.file.abs_src_path and not page.file.generated_by:
-            shown = _relative(Path(page.file.abs_src_path), self.settings.root)
+            shown = shown_path(Path(page.file.abs_src_path), self.settings.root)
         else:
             shown = page.file.src_uri
         self.extension.page = self.brief.page(page.file.src_uri, shown, markdown, offset)
@@ -336,13 +337,6 @@ def _rebase(body: str, from_url: str, to_url: str) -> str:
         return match.group(1) + get_relative_url(absolute.lstrip("/") or ".", to_url) + match.group(3)
 
     return _LINK_ATTR_RE.sub(fix, body)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def line_of(config_file: str | None, option: str) -> int | None:
