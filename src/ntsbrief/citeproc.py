@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import pandoc_ast
 from .style import Style, is_incremental
 
 CACHE_VERSION = "2"
@@ -59,6 +60,12 @@ def pandoc_path() -> str:
     import pypandoc
 
     return pypandoc.get_pandoc_path()
+
+
+@lru_cache(maxsize=1)
+def pandoc_api_version() -> list[int]:
+    """The version of the JSON AST this pandoc reads and writes."""
+    return json.loads(_run([pandoc_path(), "--from=markdown", "--to=json"], "")[0])["pandoc-api-version"]
 
 
 @lru_cache(maxsize=1)
@@ -156,23 +163,37 @@ class Formatter:
                       with_entries: bool) -> Formatted:
         # One process: splitting the batch was measured slower (each part redoes the
         # reference list), and prefetching already keeps the second core busy.
+        nocite = is_incremental(style)
+        document = self._document(clusters, nocite)
         with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
             # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
             references = Path(tmp) / "cited.json"
             references.write_text(json.dumps(self.csl_items(bibtex), ensure_ascii=False), encoding="utf-8")
-            command = [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--citeproc",
+            command = [pandoc_path(), "--from=json", "--to=html5", "--wrap=none", "--citeproc",
                        f"--csl={style.path}", f"--bibliography={references}",
                        "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
             if locale:
                 command.append(f"--metadata=lang:{locale}")
             self.runs += 1
-            stdout, stderr = _run(command, _document(clusters, nocite=is_incremental(style)))
+            stdout, stderr = _run(command, document)
         formatted = parse_pandoc_html(stdout, clusters)
         formatted.has_entries = with_entries
         if not with_entries:
             formatted.entries = {}
         formatted.warnings = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
         return formatted
+
+    @staticmethod
+    def _document(clusters: list[str], nocite: bool) -> str:
+        """The batch as pandoc's JSON AST; clusters with Markdown in their
+        affixes are read by pandoc's Markdown reader first (one short run)."""
+        built = pandoc_ast.build(clusters, nocite)
+        unbuilt = [n for n, inline in enumerate(built) if inline is None]
+        read = {}
+        if unbuilt:
+            batch = pandoc_ast.markdown_batch([clusters[n] for n in unbuilt], unbuilt)
+            read = pandoc_ast.read_divs(_run([pandoc_path(), "--from=markdown", "--to=json"], batch)[0])
+        return pandoc_ast.document(built, pandoc_api_version(), nocite, read)
 
     def _read_cache(self, key: str) -> str | None:
         if self.cache_dir is None:
@@ -194,17 +215,6 @@ class Formatter:
             temporary.replace(self.cache_dir / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written only costs time
-
-
-def _document(clusters: list[str], nocite: bool) -> str:
-    """The pandoc input: each cluster in its own div, then the reference list.
-
-    With ``nocite`` every entry counts as cited, so clusters formatted in a later
-    run (an edit that adds a citation) are disambiguated exactly as these are.
-    """
-    header = "---\nnocite: |\n  @*\n---\n\n" if nocite else ""
-    body = [f"::: {{#c{n}}}\n{source}\n:::" for n, source in enumerate(clusters)] + ["::: {#refs}\n:::"]
-    return header + "\n\n".join(body) + "\n"
 
 
 def _run(command: list[str], stdin: str) -> tuple[str, str]:

@@ -67,13 +67,18 @@ class Cluster:
         keys pandoc cannot read)."""
         if self.author_in_text:
             item = self.items[0]
-            suffix = f" [{' '.join(item.suffix.split())}]" if item.suffix.strip() else ""
-            return f"@{{{key(item.key)}}}{suffix}"
+            suffix = _one_line(item.suffix)
+            return f"@{{{key(item.key)}}}" + (f" [{suffix}]" if suffix else "")
         parts = []
         for item in self.items:
             dash = "-" if item.suppress_author else ""
             parts.append(f"{item.prefix}{dash}@{{{key(item.key)}}}{item.suffix}")
-        return " ".join(("[" + ";".join(parts) + "]").split())  # one line: see citeproc's documents
+        return _one_line("[" + ";".join(parts) + "]")  # one line: see citeproc's documents
+
+
+def _one_line(text: str) -> str:
+    """Markdown's spaces and line breaks as single spaces; other spaces (U+00A0) are text."""
+    return " ".join(re.split(r"[ \t\r\n]+", text.strip(" \t\r\n")))
 
 
 def _key(text: str) -> str:
