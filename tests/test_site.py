@@ -210,6 +210,9 @@ def test_search_index_has_citations_and_notes_as_text(site):
     assert "(Chuang, 2006:490)" in second and "Piper (2005:212)" in second
     assert "ref-chuang2006" not in second and "noteref" not in second  # words, not link markup
     notes = " ".join(d["text"] for d in docs if d["location"].startswith("notes/"))
-    assert "A note that cites" in notes
+    assert "A note that cites" in notes and "↩" not in notes  # back-links are not words
+    references = " ".join(d["text"] for d in docs if d["location"].startswith("references/"))
+    assert "Global Sheriff" in references and "Cited in" not in references
+    assert "Cited in" in built.html("references")
     assert not any(d["location"].startswith("full-text/") for d in docs)  # its text is the other pages'
     assert 'id="cite-1"' in built.html("b")  # readers still get the links

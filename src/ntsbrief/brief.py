@@ -172,6 +172,8 @@ class Resolution:
     search_pages: dict[str, Callable[[str], str]] = field(default_factory=dict)  # the same, as plain text
     notes_html: str = ""
     references_html: str = ""
+    notes_search_html: str = ""  # the lists as a search index gets them: no back-links
+    references_search_html: str = ""
     cited_keys: list[str] = field(default_factory=list)
     # Preview of each link target ("ref-KEY", "note-N"), and the targets each page links to.
     previews: dict[str, str] = field(default_factory=dict)
@@ -284,6 +286,7 @@ class Brief:
                 if number is not None:
                     note_items[number - 1].html = in_notes(definition.html)
         result.notes_html = render.notes_list_html(note_items)
+        result.notes_search_html = render.notes_list_html(note_items, backlinks=False)
         entries = []
         for key in formatted.entries:  # the style's bibliography order
             if key in cited:
@@ -291,6 +294,7 @@ class Brief:
                 entries.append(render.ReferenceItem(key, formatted.entries[key], cited[key],
                                                     unverified=flag in {"false", "no", "0"}))
         result.references_html = render.references_html(entries, self.unverified_note)
+        result.references_search_html = render.references_html(entries, self.unverified_note, cited_in=False)
 
         # Previews: what a reader sees on hovering a link, embedded in each page.
         for item in note_items:

@@ -221,7 +221,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         if "references.bib" in self._publication.downloads:
             reference_list = render.downloads_html("Download these references", {
                 fmt: download(references, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + reference_list
-        listings = {notes: (render.NOTES_MARKER, result.notes_html), references: (render.REFERENCES_MARKER, reference_list)}
+        # (marker, listing for readers, listing for the search index)
+        listings = {notes: (render.NOTES_MARKER, result.notes_html, result.notes_search_html),
+                    references: (render.REFERENCES_MARKER, reference_list, result.references_search_html)}
         for key, page in self._pages.items():
             if page.content is None or key == full:
                 continue
@@ -229,11 +231,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             searched = result.search_pages[key](page.content) if key in result.search_pages else None
             additions = [listings[key]] if key in listings else []
             if key == self._cite_page and self._publication.own_html:
-                additions.append((render.CITE_MARKER, render.cite_box_html(opts.cite_title, self._publication.own_html, {
-                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})))
-            for marker, addition in additions:
+                box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
+                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})
+                additions.append((render.CITE_MARKER, box, box))
+            for marker, addition, addition_searched in additions:
                 content = render.insert_listing(content, marker, addition)
-                searched = render.insert_listing(searched, marker, addition) if searched is not None else None
+                if searched is not None:
+                    searched = render.insert_listing(searched, marker, addition_searched)
             page.content = content
             if searched is not None:
                 self._search_content[key] = searched

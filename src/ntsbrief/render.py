@@ -122,13 +122,14 @@ class NoteItem:
     backrefs: list[str] = field(default_factory=list)  # hrefs of the markers, in order
 
 
-def notes_list_html(notes: list[NoteItem]) -> str:
+def notes_list_html(notes: list[NoteItem], backlinks: bool = True) -> str:
+    """The Notes list; without ``backlinks`` for a search index, which wants words."""
     if not notes:
         return '<p class="ntsbrief-empty">This brief has no notes.</p>'
     items = []
     for note in notes:
         links = []
-        for index, href in enumerate(note.backrefs, 1):
+        for index, href in enumerate(note.backrefs if backlinks else [], 1):
             label = f"Back to note {note.number} in the text" + (f" ({index})" if index > 1 else "")
             mark = "↩︎" + (f"<sup>{index}</sup>" if index > 1 else "")
             links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" role="doc-backlink" '
@@ -146,7 +147,9 @@ class ReferenceItem:
     unverified: bool = False
 
 
-def references_html(entries: list[ReferenceItem], unverified_note: str) -> str:
+def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in: bool = True) -> str:
+    """The reference list; without ``cited_in`` for a search index, where thousands
+    of "Cited in" links would only be parsed to be thrown away."""
     if not entries:
         return '<p class="ntsbrief-empty">This brief cites no works.</p>'
     rows = []
@@ -156,7 +159,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str) -> str:
             body = _append_inline(body, '<span class="ntsbrief-unverified" title="Details not fully verified">'
                                         '<span aria-hidden="true">†</span>'
                                         '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
-        if entry.citations:
+        if entry.citations and cited_in:
             body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
         rows.append(f'<div id="ref-{esc(entry.key)}" class="csl-entry" role="listitem">{body}</div>')
     listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
 # punctuation allowed, none trailing), or anything inside braces.
@@ -174,8 +175,12 @@ def _blank_indented_code(text: str) -> str:
     return "\n".join(lines)
 
 
-def predict_clusters(markdown: str) -> list[Cluster]:
-    """The citation clusters a page's source appears to hold (for early formatting)."""
+@lru_cache(maxsize=4096)
+def predict_clusters(markdown: str) -> tuple[Cluster, ...]:
+    """The citation clusters a page's source appears to hold (for early formatting).
+
+    Remembered per source text: a live-preview rebuild after one page's edit
+    scans only that page again."""
     clusters = []
     for match in INLINE_RE.finditer(_without_code(markdown)):
         if kind_of(match) != "cluster":
@@ -184,7 +189,7 @@ def predict_clusters(markdown: str) -> list[Cluster]:
                    else parse_intext(match["intext"], match["intext_suffix"]))
         if cluster is not None:
             clusters.append(cluster)
-    return clusters
+    return tuple(clusters)
 
 
 def scan_source(markdown: str) -> list[Occurrence]:
