@@ -76,7 +76,7 @@ def test_generated_clusters_agree_with_pandocs_reader(items, intext):
         cluster = parse_intext("{k0}", items[0][2].replace("]", ""))
     if cluster is None:
         return
-    source = cluster.pandoc()
+    source = cluster.pandoc_text
     mine = built_citations([source])[0]
     if mine is not None:
         read = read_by_pandoc([source])[0]

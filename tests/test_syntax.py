@@ -60,7 +60,7 @@ def test_cluster_parts_and_pandoc_form():
         ("see ", "piper2005", ", 212", False),
         (" also ", "marshall2001", "", True),
     ]
-    assert cluster.pandoc() == "[see @{piper2005}, 212; also -@{marshall2001}]"
+    assert cluster.pandoc_text == "[see @{piper2005}, 212; also -@{marshall2001}]"
 
 
 def test_scan_source_lines_skip_code_and_comments():

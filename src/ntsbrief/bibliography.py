@@ -18,6 +18,7 @@ import bibtexparser
 from bibtexparser import model
 
 from .diagnostics import Diagnostics, shown_path
+from .syntax import alias  # noqa: F401 - also part of this module's interface
 
 # Fields whose value names another entry the cited one inherits from.
 PARENT_FIELDS = ("crossref", "xdata")
@@ -212,16 +213,6 @@ class Bibliography:
         if self._alias_map is None:
             self._alias_map = {alias(k): k for k in self.entries if alias(k) != k}
         return self._alias_map
-
-
-_PANDOC_KEY_RE = re.compile(r"[\w][\w:.\-/]*")
-
-
-def alias(key: str) -> str:
-    """The key as pandoc's readers accept it: itself if it can, else a stable stand-in."""
-    if _PANDOC_KEY_RE.fullmatch(key):
-        return key
-    return "ntsbrief-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 @lru_cache(maxsize=16)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import render
-from .bibliography import Bibliography, alias
+from .bibliography import Bibliography
 from .diagnostics import Diagnostics
 from .register import Register
 from .citeproc import Formatted, FormatError, Formatter
 from .style import Style
-from .syntax import Cluster, normalise, predict_clusters, scan_source
+from .syntax import Cluster, alias, normalise, predict_clusters, scan_source
 
 # href(from_page_key, to_page_key, anchor) -> a link usable on from_page
 HrefFunction = Callable[[str, str, str], str]
@@ -267,7 +267,7 @@ class Brief:
                 for key in use.cluster.keys:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
         self.check_entries(list(cited))
-        formatted = self._format(list(cited), [u.cluster.pandoc(alias) for u in formattable])
+        formatted = self._format(list(cited), [u.cluster.pandoc_text for u in formattable])
         if self._sources_key and not self._format_failed:
             self.formatter.set_marker(self._sources_key)  # the cache now holds this build's formatting
         result.cited_keys = list(cited)
@@ -330,7 +330,7 @@ class Brief:
         known = [c for c in clusters if all(k in self.bibliography for k in c.keys)]
         keys = [k for c in known for k in c.keys]
         if keys:
-            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc(alias) for c in known], self.locale)
+            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc_text for c in known], self.locale)
 
     def csl_items(self, keys: list[str]) -> list[dict]:
         """CSL-JSON records of the entries, read as for formatting (so usually cached)."""
@@ -388,7 +388,7 @@ class Brief:
                 marker, number = found
                 return render.note_marker_html(marker, number, href(host, notes_page, f"note-{number}"))
             use = record.citations[index]
-            text = formatted.clusters.get(use.cluster.pandoc(alias))
+            text = formatted.clusters.get(use.cluster.pandoc_text)
             if text is None:
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 return render.unresolved_citation_html(use.id, use.raw, unknown)

@@ -8,9 +8,10 @@ runs it over the raw page to learn the line of each occurrence.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
 # punctuation allowed, none trailing), or anything inside braces.
@@ -59,22 +60,33 @@ class Cluster:
     items: tuple[CitationItem, ...]
     author_in_text: bool = False
 
-    @property
+    @cached_property  # frozen: cached_property writes around __setattr__
     def keys(self) -> list[str]:
         return [item.key for item in self.items]
 
-    def pandoc(self, key=lambda key: key) -> str:
-        """The cluster in pandoc Markdown, keys braced (and mapped by ``key``, for
-        keys pandoc cannot read)."""
+    @cached_property
+    def pandoc_text(self) -> str:
+        """The cluster in pandoc Markdown, on one line, keys braced and given as
+        pandoc can read them (``alias``): the form sent to citeproc and cached."""
         if self.author_in_text:
             item = self.items[0]
             suffix = _one_line(item.suffix)
-            return f"@{{{key(item.key)}}}" + (f" [{suffix}]" if suffix else "")
+            return f"@{{{alias(item.key)}}}" + (f" [{suffix}]" if suffix else "")
         parts = []
         for item in self.items:
             dash = "-" if item.suppress_author else ""
-            parts.append(f"{item.prefix}{dash}@{{{key(item.key)}}}{item.suffix}")
-        return _one_line("[" + ";".join(parts) + "]")  # one line: see citeproc's documents
+            parts.append(f"{item.prefix}{dash}@{{{alias(item.key)}}}{item.suffix}")
+        return _one_line("[" + ";".join(parts) + "]")
+
+
+_PANDOC_KEY_RE = re.compile(r"[\w][\w:.\-/]*")
+
+
+def alias(key: str) -> str:
+    """The key as pandoc's readers accept it: itself if it can, else a stable stand-in."""
+    if _PANDOC_KEY_RE.fullmatch(key):
+        return key
+    return "ntsbrief-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _one_line(text: str) -> str:
