@@ -1,6 +1,5 @@
 """The BibTeX store: entries with lines, located errors, the subset pandoc reads."""
 
-from pathlib import Path
 
 from ntsbrief.bibliography import Bibliography
 

@@ -4,7 +4,6 @@ import re
 from pathlib import Path
 
 import markdown
-import pytest
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief

@@ -6,7 +6,7 @@ import re
 
 import bibtexparser
 
-from test_site import BIB, NAV, PAGES, PLUGIN, REGISTER, make
+from test_site import BIB, PAGES, REGISTER, make
 
 OWN = """
 @techreport{brief2011,
