@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import markdown
+import pytest
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
@@ -18,16 +19,19 @@ BIB = """
 """
 
 
-def convert_all(pages, order, register=None):
-    """Convert pages in the given (file) order, resolve in ``order`` (reading order)."""
+def convert_all(pages, order, register=None, reuse=False):
+    """Convert pages in the given (file) order, resolve in ``order`` (reading order);
+    with ``reuse``, one Markdown object converts them all (reset in between)."""
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     brief = Brief(store, resolve_style("ntsbrief", Path(".")), Formatter(), register=register)
     extension = BriefExtension()
+    shared = markdown.Markdown(extensions=[extension, "tables", "admonition"])
     html = {}
     for key, (source, offset) in pages.items():
         extension.page = brief.page(key, f"docs/{key}", source, offset)
-        converted = markdown.Markdown(extensions=[extension, "tables", "admonition"]).convert(source)
+        md = shared.reset() if reuse else markdown.Markdown(extensions=[extension, "tables", "admonition"])
+        converted = md.convert(source)
         html[key] = extension.page.finish(converted)
         extension.page = None
 
@@ -38,12 +42,13 @@ def convert_all(pages, order, register=None):
     return {k: result.pages[k](v) for k, v in html.items()}, result, [str(d) for d in brief.diagnostics]
 
 
-def test_notes_numbered_in_reading_order_not_file_order():
+@pytest.mark.parametrize("reuse", [False, True])
+def test_notes_numbered_in_reading_order_not_file_order(reuse):
     pages = {
         "a": ("A first[^x], again[^x], then[^y].\n\n[^y]: Y.\n[^x]: X.\n", 0),
         "b": ("B's note[^x].\n\n[^x]: B's X.\n", 0),
     }
-    html, result, problems = convert_all(pages, order=["b", "a"])
+    html, result, problems = convert_all(pages, order=["b", "a"], reuse=reuse)
     assert problems == []
     assert re.findall(r'id="(noteref-[\d-]+)"', html["b"]) == ["noteref-1"]
     assert re.findall(r'id="(noteref-[\d-]+)"', html["a"]) == ["noteref-2", "noteref-2-2", "noteref-3"]
@@ -97,3 +102,16 @@ def test_interview_notes_from_the_register():
     assert problems == ["docs/a:4: unknown interview 'nobody' (not in interviews.yaml)"]
     assert "[interview: nobody]" in result.notes_html
     assert "Hidden" not in result.notes_html
+
+
+def test_a_reused_markdown_object_holds_only_the_current_pages_notes():
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    brief = Brief(store, resolve_style("ntsbrief", Path(".")), Formatter())
+    extension = BriefExtension()
+    md = markdown.Markdown(extensions=[extension])
+    held = []
+    for key, source in (("a", "A[^x][^y].\n\n[^x]: X.\n[^y]: Y.\n"), ("b", "B[^z].\n\n[^z]: Z.\n")):
+        extension.page = brief.page(key, f"docs/{key}", source, 0)
+        held.append(len(extension.page.marks.split_definitions(md.reset().convert(source))[1]))
+    assert held == [2, 1]

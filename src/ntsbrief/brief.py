@@ -274,11 +274,13 @@ class Brief:
 
         # Per page: replace placeholders with formatted citations and markers;
         # a note's text is shown on the Notes page, so its links start there.
+        plain_texts: dict[str, str] = {}
         for record in records:
             result.pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
                                                            notes_page, references_page)
             result.search_pages[record.key] = self._page_renderer(record, record.key, formatted, marker_ids, href,
-                                                                  notes_page, references_page, plain=True)
+                                                                  notes_page, references_page, plain=True,
+                                                                  plain_texts=plain_texts)
             in_notes = self._page_renderer(record, notes_page, formatted, marker_ids, href,
                                            notes_page, references_page)
             for definition in record.definitions:
@@ -374,9 +376,12 @@ class Brief:
                          formatted.warnings)
 
     def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
-                       notes_page: str, references_page: str, plain: bool = False) -> Callable[[str], str]:
+                       notes_page: str, references_page: str, plain: bool = False,
+                       plain_texts: dict[str, str] | None = None) -> Callable[[str], str]:
         """Rewrites placeholders of ``record`` in HTML shown on page ``host`` (as
         text without links if ``plain``: what a search index needs)."""
+        plain_texts = {} if plain_texts is None else plain_texts  # formatted cluster -> its text
+
         def ref_href(key: str) -> str:
             return href(host, references_page, f"ref-{key}")
 
@@ -394,10 +399,21 @@ class Brief:
                 return render.unresolved_citation_html(use.id, use.raw, unknown)
             return render.citation_html(use.id, use.cluster.keys, text, ref_href)
 
+        def as_text(kind: str, index: int, fallback: str) -> str:
+            # What render.as_text would make of replace()'s HTML, without building it.
+            if kind == "note" and (record.key, index) in marker_ids:
+                return str(marker_ids[(record.key, index)][1])
+            text = formatted.clusters.get(record.citations[index].cluster.pandoc_text) if kind == "cite" else None
+            if text is None:
+                return render.as_text(replace(kind, index, fallback))
+            if text not in plain_texts:
+                plain_texts[text] = render.as_text(text)
+            return plain_texts[text]
+
         def checked(kind: str, index: int, fallback: str) -> str:
             uses = record.note_uses if kind == "note" else record.citations
             if index >= len(uses):
                 return fallback
-            return render.as_text(replace(kind, index, fallback)) if plain else replace(kind, index, fallback)
+            return as_text(kind, index, fallback) if plain else replace(kind, index, fallback)
 
         return lambda page_html: self.marks.replace(page_html, checked)

@@ -184,3 +184,4 @@ class NoteHolderTreeprocessor(Treeprocessor):
         if self.holder and self.extension.page is not None:
             block = etree.SubElement(root, "div", {"class": self.extension.page.marks.holder_class})
             block.extend(self.holder)
+        self.holder.clear()  # a Markdown object reused (reset) for another page starts empty
