@@ -74,3 +74,32 @@ def test_suggest_close_keys(tmp_path):
     assert store.suggest("chuang206") == "chuang2006"
     assert store.suggest("CHUANG2006") == "chuang2006"
     assert store.suggest("zzz") is None
+
+
+def test_parsed_blocks_are_kept_on_disk_and_read_back_alike(tmp_path, monkeypatch):
+    import bibtexparser
+
+    from ntsbrief import bibliography
+    from ntsbrief.cache import DiskCache
+
+    path = tmp_path / "refs.bib"
+    path.write_text(BIB + "@misc{dup, title = {A}, title = {B}}\n", encoding="utf-8")
+    cache = DiskCache(tmp_path / "cache")
+    first = Bibliography.load([path], tmp_path, cache=cache)
+    assert list(cache.folder.glob("*.json"))
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(bibliography, "_recent", {})  # a new process
+    monkeypatch.setattr(bibtexparser, "parse_string", no_parsing)
+    second = Bibliography.load([path], tmp_path, cache=cache)
+    assert second.entries == first.entries and second.macros == first.macros
+    assert [str(d) for d in second.diagnostics] == [str(d) for d in first.diagnostics]
+    assert len(list(first.diagnostics)) >= 3  # duplicate key, unparsable block, repeated field
+
+    for stored in cache.folder.glob("*.json"):
+        stored.write_text('[["entry", 1', encoding="utf-8")  # a truncated file is a miss
+    monkeypatch.undo()  # bibtexparser back
+    monkeypatch.setattr(bibliography, "_recent", {})
+    assert Bibliography.load([path], tmp_path, cache=cache).entries == first.entries

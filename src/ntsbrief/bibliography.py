@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser import model
 
+from .cache import DiskCache, digest
 from .diagnostics import Diagnostics, shown_path
 from .syntax import alias  # noqa: F401 - also part of this module's interface
 
@@ -73,7 +74,7 @@ class Bibliography:
     _alias_map: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, paths: list[Path], display_root: Path | None = None) -> Bibliography:
+    def load(cls, paths: list[Path], display_root: Path | None = None, cache: DiskCache | None = None) -> Bibliography:
         store = cls()
         for path in paths:
             shown = shown_path(path, display_root)
@@ -86,40 +87,37 @@ class Bibliography:
                 store.diagnostics.add(shown, None, f"cannot read bibliography file: {error}")
                 continue
             store.sources.append(path)
-            store.add_text(text, shown)
+            store.add_text(text, shown, cache)
         return store
 
-    def add_text(self, text: str, path: str) -> None:
+    def add_text(self, text: str, path: str, cache: DiskCache | None = None) -> None:
         self.digest = hashlib.sha256((self.digest + path + "\0" + text).encode("utf-8")).hexdigest()
-        library = _parse(text)
-        for block in library.blocks:
-            line = block.start_line + 1  # bibtexparser counts from 0
-            if isinstance(block, model.Entry):
-                previous = self.entries.get(block.key)
+        for kind, line, *data in _blocks(text, cache):
+            if kind == "entry":
+                key, entry_type, fields, raw = data
+                previous = self.entries.get(key)
                 if previous is not None:
-                    self._duplicate(block.key, path, line, previous)
+                    self._duplicate(key, path, line, previous)
                     continue
-                self.entries[block.key] = Entry(
-                    key=block.key,
-                    entry_type=block.entry_type.lower(),
-                    fields={f.key.lower(): _strip_enclosing(f.value) for f in block.fields},
-                    raw=block.raw,
-                    raw_fields={f.key.lower(): str(f.value) for f in block.fields},
+                self.entries[key] = Entry(
+                    key=key,
+                    entry_type=entry_type.lower(),
+                    fields={name.lower(): _strip_enclosing(value) for name, value in fields},
+                    raw=raw,
+                    raw_fields={name.lower(): value for name, value in fields},
                     path=path,
                     line=line,
                 )
-            elif isinstance(block, model.String):
-                self.macros.append(block.raw)
-            elif isinstance(block, model.DuplicateBlockKeyBlock):
-                previous = self.entries.get(block.key)
-                self._duplicate(block.key, path, line, previous)
-            elif isinstance(block, model.DuplicateFieldKeyBlock):
-                names = ", ".join(sorted(block.duplicate_keys))
-                key = getattr(block.ignore_error_block, "key", "?")
+            elif kind == "string":
+                self.macros.append(data[0])
+            elif kind == "duplicate_key":
+                self._duplicate(data[0], path, line, self.entries.get(data[0]))
+            elif kind == "duplicate_fields":
+                key, names = data
                 self.diagnostics.add(path, line, f"entry '{key}' repeats the field(s) {names}")
-            elif isinstance(block, model.ParsingFailedBlock):
+            elif kind == "failed":
                 self.unparsed += 1
-                self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {_reason(block)}")
+                self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {data[0]}")
 
     def _duplicate(self, key: str, path: str, line: int, previous: Entry | None) -> None:
         first = f" (first defined at {previous.path}:{previous.line})" if previous else ""
@@ -215,11 +213,45 @@ class Bibliography:
         return self._alias_map
 
 
-@lru_cache(maxsize=16)
-def _parse(text: str) -> bibtexparser.Library:
-    """Parsed once per content: a live preview re-reads unchanged files for free.
-    (The library is only read, never changed, so sharing it is safe.)"""
-    return bibtexparser.parse_string(text, parse_stack=[])
+def _blocks(text: str, cache: DiskCache | None) -> list[list]:
+    """What the store needs of each block of a file, in order: parsed once per
+    content in a process (a live preview re-reads unchanged files for free) and
+    kept on disk, where reading it back is far quicker than parsing."""
+    key = digest("bibtex-blocks", BLOCKS_VERSION, bibtexparser.__version__, text)
+    blocks = _recent.get(key)
+    if blocks is None:
+        stored = cache.read_json(key) if cache is not None else None
+        blocks = json.loads(stored) if stored is not None else _parse(text)
+        if stored is None and cache is not None:
+            cache.write_json(key, json.dumps(blocks, ensure_ascii=False))
+        _recent[key] = blocks
+        while len(_recent) > 16:
+            del _recent[next(iter(_recent))]
+    return blocks
+
+
+BLOCKS_VERSION = "1"
+_recent: dict[str, list[list]] = {}
+
+
+def _parse(text: str) -> list[list]:
+    """bibtexparser's blocks as plain lists: [kind, line, data...], lines from 1."""
+    blocks: list[list] = []
+    for block in bibtexparser.parse_string(text, parse_stack=[]).blocks:
+        line = block.start_line + 1  # bibtexparser counts from 0
+        if isinstance(block, model.Entry):
+            fields = [[f.key, str(f.value)] for f in block.fields]
+            blocks.append(["entry", line, block.key, block.entry_type, fields, block.raw])
+        elif isinstance(block, model.String):
+            blocks.append(["string", line, block.raw])
+        elif isinstance(block, model.DuplicateBlockKeyBlock):
+            blocks.append(["duplicate_key", line, block.key])
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            key = getattr(block.ignore_error_block, "key", "?")
+            blocks.append(["duplicate_fields", line, key, ", ".join(sorted(block.duplicate_keys))])
+        elif isinstance(block, model.ParsingFailedBlock):
+            blocks.append(["failed", line, _reason(block)])
+    return blocks
 
 
 def _strip_enclosing(value: object) -> str:

@@ -288,7 +288,8 @@ class Brief:
                 if number is not None:
                     note_items[number - 1].html = in_notes(definition.html)
         result.notes_html = render.notes_list_html(note_items)
-        result.notes_search_html = render.notes_list_html(note_items, backlinks=False)
+        # The search index takes words: markup there would only be parsed to be dropped.
+        result.notes_search_html = render.as_text(render.notes_list_html(note_items, backlinks=False))
         entries = []
         for key in formatted.entries:  # the style's bibliography order
             if key in cited:
@@ -296,7 +297,8 @@ class Brief:
                 entries.append(render.ReferenceItem(key, formatted.entries[key], cited[key],
                                                     unverified=flag in {"false", "no", "0"}))
         result.references_html = render.references_html(entries, self.unverified_note)
-        result.references_search_html = render.references_html(entries, self.unverified_note, cited_in=False)
+        result.references_search_html = render.as_text(
+            render.references_html(entries, self.unverified_note, cited_in=False))
 
         # Previews: what a reader sees on hovering a link, embedded in each page.
         for item in note_items:

@@ -11,7 +11,6 @@ Work can start early (``prefetch``) so pandoc runs while pages still convert.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import pandoc_ast
+from .cache import DiskCache, digest
 from .style import Style, is_incremental
 
 CACHE_VERSION = "2"
@@ -79,6 +79,7 @@ class Formatter:
 
     def __init__(self, cache_dir: Path | None = None):
         self.cache_dir = cache_dir
+        self.cache = DiskCache(cache_dir)
         self.runs = 0  # citeproc processes started, for tests and benchmarks
         self._lock = threading.Lock()
         self._memory: dict[str, Formatted] = {}
@@ -122,16 +123,11 @@ class Formatter:
 
     def has_marker(self, key: str) -> bool:
         """Whether ``set_marker(key)`` was called, in this process or a cached build."""
-        return key in self._markers or (self.cache_dir is not None and (self.cache_dir / f"{key}.done").exists())
+        return key in self._markers or self.cache.has_marker(key)
 
     def set_marker(self, key: str) -> None:
         self._markers.add(key)
-        if self.cache_dir is not None:
-            try:
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                (self.cache_dir / f"{key}.done").touch()
-            except OSError:
-                pass
+        self.cache.set_marker(key)
 
     # -- inside ---------------------------------------------------------------
 
@@ -196,25 +192,10 @@ class Formatter:
         return pandoc_ast.document(built, pandoc_api_version(), nocite, read)
 
     def _read_cache(self, key: str) -> str | None:
-        if self.cache_dir is None:
-            return None
-        try:
-            text = (self.cache_dir / f"{key}.json").read_text(encoding="utf-8")
-            json.loads(text)  # a truncated file is a miss, not an error
-            return text
-        except (OSError, ValueError):
-            return None
+        return self.cache.read_json(key)
 
     def _write_cache(self, key: str, text: str) -> None:
-        if self.cache_dir is None:
-            return
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            temporary = self.cache_dir / f".{key}.{threading.get_ident()}.tmp"
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(self.cache_dir / f"{key}.json")
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        self.cache.write_json(key, text)
 
 
 def _run(command: list[str], stdin: str) -> tuple[str, str]:
@@ -229,11 +210,7 @@ def _run(command: list[str], stdin: str) -> tuple[str, str]:
 
 
 def _digest(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in (CACHE_VERSION, pandoc_version(), *parts):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return digest(CACHE_VERSION, pandoc_version(), *parts)
 
 
 _CLUSTER_RE = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.DOTALL)
