@@ -213,7 +213,7 @@ class Bibliography:
         return self._alias_map
 
 
-def _blocks(text: str, cache: DiskCache | None) -> list[list]:
+def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
     """What the store needs of each block of a file, in order: parsed once per
     content in a process (a live preview re-reads unchanged files for free) and
     kept on disk, where reading it back is far quicker than parsing."""
@@ -221,7 +221,7 @@ def _blocks(text: str, cache: DiskCache | None) -> list[list]:
     blocks = _recent.get(key)
     if blocks is None:
         stored = cache.read_json(key) if cache is not None else None
-        blocks = json.loads(stored) if stored is not None else _parse(text)
+        blocks = _frozen(json.loads(stored)) if stored is not None else _parse(text)
         if stored is None and cache is not None:
             cache.write_json(key, json.dumps(blocks, ensure_ascii=False))
         _recent[key] = blocks
@@ -231,11 +231,17 @@ def _blocks(text: str, cache: DiskCache | None) -> list[list]:
 
 
 BLOCKS_VERSION = "1"
-_recent: dict[str, list[list]] = {}
+_recent: dict[str, tuple[tuple, ...]] = {}
 
 
-def _parse(text: str) -> list[list]:
-    """bibtexparser's blocks as plain lists: [kind, line, data...], lines from 1."""
+def _frozen(value):
+    """Lists as tuples: tuples of strings are dropped from the garbage collector's
+    watch, which otherwise rescans every block of a large store in each collection."""
+    return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
+
+
+def _parse(text: str) -> tuple[tuple, ...]:
+    """bibtexparser's blocks as plain tuples: (kind, line, data...), lines from 1."""
     blocks: list[list] = []
     for block in bibtexparser.parse_string(text, parse_stack=[]).blocks:
         line = block.start_line + 1  # bibtexparser counts from 0
@@ -251,7 +257,7 @@ def _parse(text: str) -> list[list]:
             blocks.append(["duplicate_fields", line, key, ", ".join(sorted(block.duplicate_keys))])
         elif isinstance(block, model.ParsingFailedBlock):
             blocks.append(["failed", line, _reason(block)])
-    return blocks
+    return _frozen(blocks)
 
 
 def _strip_enclosing(value: object) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from . import render
@@ -183,6 +184,16 @@ class Resolution:
         return {target: self.previews[target] for target in self.targets.get(key, []) if target in self.previews}
 
 
+@lru_cache(maxsize=4096)
+def _predicted(source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(pandoc text, keys) of the clusters a page's source appears to hold.
+
+    Remembered per source, so a live-preview rebuild after one page's edit scans
+    only that page again; kept as tuples of strings, which the garbage collector
+    does not have to rescan in every collection."""
+    return tuple((cluster.pandoc_text, tuple(cluster.keys)) for cluster in predict_clusters(source))
+
+
 class Brief:
     def __init__(self, bibliography: Bibliography, style: Style, formatter: Formatter,
                  register: Register | None = None, locale: str | None = None,
@@ -330,11 +341,11 @@ class Brief:
                                                self.bibliography.digest, *sources)
         if self.formatter.has_marker(self._sources_key):
             return
-        clusters = [c for source in sources for c in predict_clusters(source)]
-        known = [c for c in clusters if all(k in self.bibliography for k in c.keys)]
-        keys = [k for c in known for k in c.keys]
-        if keys:
-            self.formatter.prefetch(self.style, self._bibtex(keys), [c.pandoc_text for c in known], self.locale)
+        clusters = [c for source in sources for c in _predicted(source)]
+        known = [(text, keys) for text, keys in clusters if all(k in self.bibliography for k in keys)]
+        cited = [k for _, keys in known for k in keys]
+        if cited:
+            self.formatter.prefetch(self.style, self._bibtex(cited), [text for text, _ in known], self.locale)
 
     def csl_items(self, keys: list[str]) -> list[dict]:
         """CSL-JSON records of the entries, read as for formatting (so usually cached)."""

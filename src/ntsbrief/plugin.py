@@ -292,6 +292,11 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         for name, text in sorted(self._publication.downloads.items()):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
+        # This plugin object outlives the build in a live preview: keep only what the
+        # next build reuses (the store and register, via ``_previous``). Every object
+        # kept alive is rescanned by each garbage collection of every later build.
+        self.brief.records.clear()
+        self._pages, self._result, self._publication = {}, None, None
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         for path in self.settings.watched:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 # A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
 # punctuation allowed, none trailing), or anything inside braces.
@@ -191,12 +191,8 @@ def _blank_indented_code(text: str) -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=4096)
 def predict_clusters(markdown: str) -> tuple[Cluster, ...]:
-    """The citation clusters a page's source appears to hold (for early formatting).
-
-    Remembered per source text: a live-preview rebuild after one page's edit
-    scans only that page again."""
+    """The citation clusters a page's source appears to hold (for early formatting)."""
     clusters = []
     for match in INLINE_RE.finditer(_without_code(markdown)):
         if kind_of(match) != "cluster":
