@@ -49,7 +49,7 @@ TITLE_INHERITANCE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     key: str
     entry_type: str

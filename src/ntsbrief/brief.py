@@ -33,7 +33,7 @@ HrefFunction = Callable[[str, str, str], str]
 Where = tuple  # (kind, normalised text, occurrence number, raw text): a line, found on demand
 
 
-@dataclass
+@dataclass(slots=True)
 class CitationUse:
     raw: str
     cluster: Cluster
@@ -42,14 +42,14 @@ class CitationUse:
     in_note: str | None = None  # label of the note whose text holds it (shown on the Notes page)
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteUse:
     label: str
     where: Where
     in_note: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteDefinition:
     label: str
     where: Where

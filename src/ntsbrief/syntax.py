@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 # A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
 # punctuation allowed, none trailing), or anything inside braces.
@@ -49,7 +48,7 @@ _ITEM_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitationItem:
     key: str
     prefix: str = ""
@@ -57,21 +56,22 @@ class CitationItem:
     suppress_author: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large brief holds tens of thousands
 class Cluster:
     """One citation as written: ``[see @a, 12; @b]`` or ``@a [12]``."""
 
     items: tuple[CitationItem, ...]
     author_in_text: bool = False
+    keys: list[str] = field(init=False, compare=False, repr=False)
+    # The cluster in pandoc Markdown, on one line, keys braced and given as pandoc
+    # can read them (``alias``): the form sent to citeproc and cached.
+    pandoc_text: str = field(init=False, compare=False, repr=False)
 
-    @cached_property  # frozen: cached_property writes around __setattr__
-    def keys(self) -> list[str]:
-        return [item.key for item in self.items]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", [item.key for item in self.items])  # frozen: set once, here
+        object.__setattr__(self, "pandoc_text", self._pandoc_text())
 
-    @cached_property
-    def pandoc_text(self) -> str:
-        """The cluster in pandoc Markdown, on one line, keys braced and given as
-        pandoc can read them (``alias``): the form sent to citeproc and cached."""
+    def _pandoc_text(self) -> str:
         if self.author_in_text:
             item = self.items[0]
             suffix = _one_line(item.suffix)
@@ -147,7 +147,7 @@ _BLOCK_START_RE = re.compile(r"^[ ]{0,3}(?:(?:[-*+]|\d+[.)])[ \t]|\[\^[^\]]+\]:|
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     kind: str  # "cluster", "note", "interviews", "notedef"
     text: str  # normalised text of the construct
