@@ -154,6 +154,26 @@ def test_clusters_added_later_are_disambiguated_as_in_one_batch(tmp_path):
     assert "Kaur, 2011a:1" in text_of(later.clusters["[@{kaur2011a}, 1]"])
 
 
+def test_a_large_batch_split_over_two_processes_formats_as_one(tmp_path, monkeypatch):
+    from ntsbrief import citeproc
+
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    style = resolve_style("ntsbrief", tmp_path)
+    bibtex = store.bibtex_for(list(store.entries))
+    clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 4)]
+    whole = Formatter().format(style, bibtex, clusters)
+    monkeypatch.setattr(citeproc, "SPLIT_FROM", 2)
+    split = Formatter()
+    halves = split.format(style, bibtex, clusters)
+    assert split.runs == 2
+    assert halves.clusters == whole.clusters and halves.entries == whole.entries
+    assert "Kaur, 2011b:3" in text_of(halves.clusters["[@{kaur2011b}, 3]"])  # in the second half
+    numbered = Formatter()
+    numbered.format(resolve_style("ieee", tmp_path), bibtex, clusters)
+    assert numbered.runs == 1  # numbers depend on the order of all citations: never split
+
+
 def test_prefetch_is_collected_and_numbered_styles_stay_ordered(tmp_path):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
