@@ -21,6 +21,7 @@ note holder            50        attaches note texts to the tree before inline
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 
@@ -36,6 +37,7 @@ from .syntax import INLINE_RE, NOTE_DEF_RE, kind_of, parse_cluster, parse_interv
 
 _STASH_RE = re.compile("\x02klzzwxh:(\\d+)\x03")
 _STASH_BEFORE_RE = re.compile("\x02klzzwxh:(\\d+)\x03\\Z")
+_RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 
 
@@ -87,10 +89,12 @@ def _source(md: Markdown, text: str) -> str:
     return _STASH_RE.sub(restore, text)
 
 
-def _placeholder(page: PageRecord, kind: str, index: int, raw: str) -> etree.Element:
-    element = etree.Element(page.marks.ref_tag, {"kind": kind, "n": str(index)})
-    element.text = AtomicString(raw)  # what the reader sees if it is never resolved
-    return element
+def _placeholder(md: Markdown, page: PageRecord, kind: str, index: int, raw: str) -> str:
+    """Raw HTML, stashed: Python-Markdown then carries a string, not an element it
+    would have to place in the tree and serialise (a brief has thousands)."""
+    tag = page.marks.ref_tag
+    # The raw text is what the reader sees if the placeholder is never resolved.
+    return md.htmlStash.store(f'<{tag} kind="{kind}" n="{index}">{html.escape(raw, quote=False)}</{tag}>')
 
 
 class BriefInlineProcessor(InlineProcessor):
@@ -106,7 +110,7 @@ class BriefInlineProcessor(InlineProcessor):
             return None, None, None
         raw = _source(self.md, m.group(0))
         if kind == "note":
-            return _placeholder(page, "note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
+            return _placeholder(self.md, page, "note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
         if kind == "interviews":
             element = etree.Element("span", {"class": "ntsbrief-interviews"})
             element.text = AtomicString(page.interviews(raw, parse_interview_ids(_source(self.md, m.group("interviews")))))
@@ -117,7 +121,7 @@ class BriefInlineProcessor(InlineProcessor):
                 return None, None, None
         else:
             cluster = parse_intext(m.group("intext"), _source(self.md, m.group("intext_suffix") or ""))
-        return _placeholder(page, "cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
+        return _placeholder(self.md, page, "cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
 
 
     def _follows_element(self, m: re.Match, data: str) -> bool:
@@ -128,7 +132,16 @@ class BriefInlineProcessor(InlineProcessor):
         before = _STASH_BEFORE_RE.search(data, 0, m.start())
         if before is None:
             return False
-        return not isinstance(_stashed(self.md, before.group(1)), str)
+        value = _stashed(self.md, before.group(1))
+        if not isinstance(value, str):
+            return True  # code, emphasis and other elements
+        # Another citation or note marker: raw HTML in Python-Markdown's stash.
+        raw = _RAW_RE.fullmatch(value)
+        return raw is not None and self._is_placeholder(self.md.htmlStash.rawHtmlBlocks[int(raw.group(1))])
+
+    def _is_placeholder(self, block) -> bool:
+        page = self.extension.page
+        return isinstance(block, str) and page is not None and block.startswith(f"<{page.marks.ref_tag} ")
 
 
 class NoteDefinitionProcessor(BlockProcessor):
