@@ -115,3 +115,29 @@ def test_a_reused_markdown_object_holds_only_the_current_pages_notes():
         extension.page = brief.page(key, f"docs/{key}", source, 0)
         held.append(len(extension.page.marks.split_definitions(md.reset().convert(source))[1]))
     assert held == [2, 1]
+
+
+def test_a_live_preview_guesses_again_only_when_changed_pages_cite_something_new():
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    formatter = Formatter()
+
+    def build(sources, previous=None):
+        brief = Brief(store, resolve_style("ntsbrief", Path(".")), formatter)
+        guesses = []
+        formatter.prefetch = lambda style, bibtex, clusters, locale=None: guesses.append(clusters)
+        brief.prefetch(list(sources.values()), previous=previous)
+        del formatter.prefetch  # the real one again, for resolve
+        extension = BriefExtension()
+        for key, source in sources.items():
+            extension.page = brief.page(key, f"docs/{key}", source, 0)
+            extension.page.finish(markdown.Markdown(extensions=[extension]).convert(source))
+        brief.resolve(list(sources), lambda f, t, a: f"{t}#{a}", "notes", "refs", {})
+        return brief, guesses
+
+    first, guesses = build({"a": "A [@piper2005, 12].\n", "b": "B [@chuang2006].\n"})
+    assert len(guesses) == 1
+    prose, guesses = build({"a": "A [@piper2005, 12]. More prose.\n", "b": "B [@chuang2006].\n"}, first)
+    assert guesses == []  # only prose changed: everything it cites is formatted already
+    _, guesses = build({"a": "A [@piper2005, 13]. More prose.\n", "b": "B [@chuang2006].\n"}, prose)
+    assert guesses and "[@{piper2005}, 13]" in guesses[0]  # a new locator: the whole guess again

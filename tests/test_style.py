@@ -137,15 +137,20 @@ def test_parse_pandoc_html_keeps_nested_divs():
     assert parsed.entries["b"].endswith('<div class="csl-right-inline">B.</div>')
 
 
-def test_clusters_added_later_are_disambiguated_as_in_one_batch(tmp_path):
-    """An edit that adds a citation formats only that cluster, with the same result
-    as formatting everything at once: every cited work counts in each run."""
+def whole_store_batch(tmp_path):
+    """Three clusters per entry of BIB, and what one pandoc run makes of them."""
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     style = resolve_style("ntsbrief", tmp_path)
     bibtex = store.bibtex_for(list(store.entries))
     clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 4)]
-    whole = Formatter().format(style, bibtex, clusters)
+    return style, bibtex, clusters, Formatter().format(style, bibtex, clusters)
+
+
+def test_clusters_added_later_are_disambiguated_as_in_one_batch(tmp_path):
+    """An edit that adds a citation formats only that cluster, with the same result
+    as formatting everything at once: every cited work counts in each run."""
+    style, bibtex, clusters, whole = whole_store_batch(tmp_path)
     stepwise = Formatter()
     stepwise.format(style, bibtex, clusters[:3])  # none of them a Kaur work
     later = stepwise.format(style, bibtex, clusters)
@@ -157,12 +162,7 @@ def test_clusters_added_later_are_disambiguated_as_in_one_batch(tmp_path):
 def test_a_large_batch_split_over_two_processes_formats_as_one(tmp_path, monkeypatch):
     from ntsbrief import citeproc
 
-    store = Bibliography()
-    store.add_text(BIB, "refs.bib")
-    style = resolve_style("ntsbrief", tmp_path)
-    bibtex = store.bibtex_for(list(store.entries))
-    clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 4)]
-    whole = Formatter().format(style, bibtex, clusters)
+    style, bibtex, clusters, whole = whole_store_batch(tmp_path)
     monkeypatch.setattr(citeproc, "SPLIT_FROM", 2)
     split = Formatter()
     halves = split.format(style, bibtex, clusters)

@@ -173,7 +173,7 @@ class Resolution:
     search_pages: dict[str, Callable[[str], str]] = field(default_factory=dict)  # the same, as plain text
     notes_html: str = ""
     references_html: str = ""
-    notes_search_html: str = ""  # the lists as a search index gets them: no back-links
+    notes_search_html: str = ""  # the lists as a search index gets them: their text, no back-links
     references_search_html: str = ""
     cited_keys: list[str] = field(default_factory=list)
     # Preview of each link target ("ref-KEY", "note-N"), and the targets each page links to.
@@ -212,6 +212,8 @@ class Brief:
         self.records: dict[str, PageRecord] = {}
         self.marks = render.Marks()
         self._sources_key: str | None = None
+        self._sources: frozenset[str] = frozenset()  # the page sources given to prefetch
+        self._formatted: frozenset[str] | None = None  # the clusters resolve formatted
         self._format_failed = False
 
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
@@ -279,6 +281,7 @@ class Brief:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
         self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc_text for u in formattable])
+        self._formatted = frozenset(formatted.clusters)
         if self._sources_key and not self._format_failed:
             self.formatter.set_marker(self._sources_key)  # the cache now holds this build's formatting
         result.cited_keys = list(cited)
@@ -329,23 +332,36 @@ class Brief:
         # Sorted: the same cited works give the same input, however the brief is ordered.
         return self.bibliography.bibtex_for(sorted(set(keys)))
 
-    def prefetch(self, sources: list[str]) -> None:
+    def prefetch(self, sources: list[str], previous: Brief | None = None) -> None:
         """Start formatting what the pages' sources cite, while the pages convert.
 
         A guess from the sources; ``resolve`` uses it only if the guess named
         exactly the works actually cited, and formats anything it missed. Once a
         build has formatted the same sources, store and style, the cache already
-        holds everything, and even the guess is skipped.
+        holds everything, and even the guess is skipped; so it is in a live preview
+        when the pages changed since the ``previous`` build cite nothing new.
         """
+        self._sources = frozenset(sources)
         self._sources_key = self.formatter.key("sources", self.style.text, self.locale or "",
                                                self.bibliography.digest, *sources)
         if self.formatter.has_marker(self._sources_key):
+            return
+        if previous is not None and self._cites_nothing_new(sources, previous):
             return
         clusters = [c for source in sources for c in _predicted(source)]
         known = [(text, keys) for text, keys in clusters if all(k in self.bibliography for k in keys)]
         cited = [k for _, keys in known for k in keys]
         if cited:
             self.formatter.prefetch(self.style, self._bibtex(cited), [text for text, _ in known], self.locale)
+
+    def _cites_nothing_new(self, sources: list[str], previous: Brief) -> bool:
+        """Whether the pages changed since ``previous`` (same store, style and
+        locale) hold only clusters that it formatted."""
+        if previous._formatted is None or (self.bibliography.digest, self.style.text, self.locale) != (
+                previous.bibliography.digest, previous.style.text, previous.locale):
+            return False
+        changed = [source for source in sources if source not in previous._sources]
+        return all(text in previous._formatted for source in changed for text, _ in _predicted(source))
 
     def csl_items(self, keys: list[str]) -> list[dict]:
         """CSL-JSON records of the entries, read as for formatting (so usually cached)."""
@@ -412,7 +428,7 @@ class Brief:
                 return render.unresolved_citation_html(use.id, use.raw, unknown)
             return render.citation_html(use.id, use.cluster.keys, text, ref_href)
 
-        def as_text(kind: str, index: int, fallback: str) -> str:
+        def text_of(kind: str, index: int, fallback: str) -> str:
             # What render.as_text would make of replace()'s HTML, without building it.
             if kind == "note" and (record.key, index) in marker_ids:
                 return str(marker_ids[(record.key, index)][1])
@@ -427,6 +443,6 @@ class Brief:
             uses = record.note_uses if kind == "note" else record.citations
             if index >= len(uses):
                 return fallback
-            return as_text(kind, index, fallback) if plain else replace(kind, index, fallback)
+            return text_of(kind, index, fallback) if plain else replace(kind, index, fallback)
 
         return lambda page_html: self.marks.replace(page_html, checked)

@@ -79,7 +79,6 @@ class Formatter:
     """Lives as long as the front end (across ``mkdocs serve`` rebuilds)."""
 
     def __init__(self, cache_dir: Path | None = None):
-        self.cache_dir = cache_dir
         self.cache = DiskCache(cache_dir)
         self.runs = 0  # citeproc processes started, for tests and benchmarks
         self._lock = threading.Lock()
@@ -112,10 +111,10 @@ class Formatter:
         """The entries as CSL-JSON records, read by pandoc's BibTeX reader (cached)."""
         key = _digest("csljson", bibtex)
         if key not in self._items:
-            cached = self._read_cache(key)
+            cached = self.cache.read_json(key)
             if cached is None:
                 cached = _run([pandoc_path(), "--from=biblatex", "--to=csljson"], bibtex)[0]
-                self._write_cache(key, cached)
+                self.cache.write_json(key, cached)
             self._items = {key: json.loads(cached)}  # the latest conversion: one store per brief
         return [dict(item) for item in self._items[key]]
 
@@ -141,7 +140,7 @@ class Formatter:
         with self._lock:
             known = self._memory.get(context)
             if known is None:
-                cached = self._read_cache(context)
+                cached = self.cache.read_json(context)
                 known = (Formatted.from_json(cached) if cached else None) or Formatted()
             missing = [c for c in dict.fromkeys(clusters) if c not in known.clusters]
             needs_entries = not known.has_entries and bool(bibtex.strip())
@@ -149,7 +148,7 @@ class Formatter:
                 new = self._run_citeproc(style, bibtex, missing, locale, needs_entries)
                 known = Formatted({**known.clusters, **new.clusters}, new.entries if needs_entries else known.entries,
                                   list(dict.fromkeys(known.warnings + new.warnings)), True)
-                self._write_cache(context, known.to_json())
+                self.cache.write_json(context, known.to_json())
             self._memory.pop(context, None)
             self._memory[context] = known
             while len(self._memory) > 8:  # a serve session's recent contexts
@@ -164,8 +163,9 @@ class Formatter:
         # core is idle while a first build waits for citeproc. Only for styles where
         # a citation's text does not depend on the others: every entry counts as
         # cited in both halves (``nocite``), so both disambiguate alike.
-        half = len(clusters) // 2 if nocite and len(clusters) >= SPLIT_FROM else len(clusters)
-        parts = [part for part in (clusters[:half], clusters[half:]) if part] or [[]]
+        parts = [clusters]
+        if nocite and len(clusters) >= SPLIT_FROM:
+            parts = [clusters[: len(clusters) // 2], clusters[len(clusters) // 2:]]
         with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
             # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
             references = Path(tmp) / "cited.json"
@@ -180,7 +180,6 @@ class Formatter:
                 return _run(command, self._document(part, nocite))
 
             self.runs += len(parts)
-
             if len(parts) == 1:
                 outputs = [run(parts[0])]
             else:
@@ -209,12 +208,6 @@ class Formatter:
             batch = pandoc_ast.markdown_batch([clusters[n] for n in unbuilt], unbuilt)
             read = pandoc_ast.read_divs(_run([pandoc_path(), "--from=markdown", "--to=json"], batch)[0])
         return pandoc_ast.document(built, pandoc_api_version(), nocite, read)
-
-    def _read_cache(self, key: str) -> str | None:
-        return self.cache.read_json(key)
-
-    def _write_cache(self, key: str, text: str) -> None:
-        self.cache.write_json(key, text)
 
 
 def _run(command: list[str], stdin: str) -> tuple[str, str]:

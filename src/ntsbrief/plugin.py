@@ -162,7 +162,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._reading_order = [page.file.src_uri for page in nav.pages]
         # Citations are formatted in the background while MkDocs converts pages.
         self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
-                             if not file.generated_by])
+                             if not file.generated_by], previous=self._previous)
         return nav
 
     # -- per page ----------------------------------------------------------------
@@ -293,8 +293,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
         # This plugin object outlives the build in a live preview: keep only what the
-        # next build reuses (the store and register, via ``_previous``). Every object
-        # kept alive is rescanned by each garbage collection of every later build.
+        # next build reuses (via ``_previous``: the store, the register, the sources and
+        # the clusters formatted). Every object kept alive is rescanned by each garbage
+        # collection of every later build.
         self.brief.records.clear()
         self._pages, self._result, self._publication = {}, None, None
 
