@@ -24,6 +24,7 @@ _PLAIN_WORD_RE = re.compile(r"^(?:[^\W_]|[,()\u2013\u2014])+$")
 ABBREVIATIONS = frozenset({"p.", "pp.", "chap.", "ch.", "sec.", "vol.", "fig.", "n.", "nn.", "cf.", "e.g.",
                            "i.e.", "ed.", "eds.", "ff.", "col.", "pt.", "bk.", "No."})
 _SPACES_RE = re.compile(r"[ \t\n]+")  # what Markdown counts as spaces: not U+00A0
+_DIV_ID_RE = re.compile(r"c(\d+)")
 _INTEXT_RE = re.compile(r"^@\{(?P<key>[^{}\n]+)\}(?: \[(?P<suffix>[^\[\]\n]*)\])?$")
 
 
@@ -56,7 +57,7 @@ def _citation(key: str, prefix: list[dict], suffix: list[dict], mode: str, note:
 
 
 def cite(source: str, note: int) -> dict | None:
-    """The Cite inline for a cluster as ``Cluster.pandoc`` writes it; None
+    """The Cite inline for a cluster as ``Cluster.pandoc_text`` writes it; None
     when its affixes need pandoc's Markdown reader."""
     intext = _INTEXT_RE.match(source)
     if intext:
@@ -96,8 +97,9 @@ def read_divs(reader_json: str) -> dict[int, list[dict]]:
     """The blocks of each ``c<id>`` div in the reader's output for ``markdown_batch``."""
     divs = {}
     for block in json.loads(reader_json)["blocks"]:
-        if block["t"] == "Div" and block["c"][0][0].startswith("c"):
-            divs[int(block["c"][0][0][1:])] = block["c"][1]
+        ours = _DIV_ID_RE.fullmatch(block["c"][0][0]) if block["t"] == "Div" else None
+        if ours:
+            divs[int(ours.group(1))] = block["c"][1]
     return divs
 
 
