@@ -61,3 +61,27 @@ def test_fmt_keeps_every_field_and_comment():
             assert line in normalised, line
     keys = re.findall(r"^@(?!string|comment|preamble)\w+\{([^,\n]+),", normalised, re.MULTILINE)
     assert keys == sorted(KEYS, key=str.lower)
+
+
+def test_entries_converted_one_by_one_read_as_in_one_file(tmp_path, monkeypatch):
+    """CSL-JSON per entry (with its macros and crossref parent) is what one conversion
+    of the whole file gives, and a later conversion reads only the entries it lacks."""
+    from ntsbrief import citeproc
+
+    store = Bibliography.load([EXPORTED], display_root=EXPORTED.parent)
+    whole = Formatter().csl_items(store.bibtex_for(KEYS))
+    converted = []
+    run = citeproc._run
+
+    def counting(command, stdin):
+        if "--from=biblatex" in command:
+            converted.append(re.findall(r"^@(?!string)\w+\{([^,]+),", stdin, re.MULTILINE | re.IGNORECASE))
+        return run(command, stdin)
+
+    monkeypatch.setattr(citeproc, "_run", counting)
+    formatter = Formatter(tmp_path / "cache")
+    by_entry = formatter.csl_items(store.for_pandoc(KEYS[:3]))
+    assert by_entry == [item for item in whole if item["id"] in {"obokata:2005:smuggling",
+                                                                 "garcia_lopez-2010/trafficking", "editors2009"}]
+    assert formatter.csl_items(store.for_pandoc(KEYS)) == whole  # the chapter inherits from its book
+    assert converted == [KEYS[:3], ["chapter2009", "editors2009", "report2011"]]  # the parent comes along

@@ -63,6 +63,16 @@ class Entry:
         return self.fields.get(name.lower(), default)
 
 
+@dataclass(frozen=True)
+class PandocBibtex:
+    """Entries as pandoc reads them: the whole text, and each entry with what
+    converting it on its own needs (the macros and its parents' entries)."""
+
+    text: str
+    macros: str
+    entries: tuple[tuple[str, str, tuple[str, ...]], ...]  # (key as pandoc reads it, BibTeX, parents' keys)
+
+
 @dataclass
 class Bibliography:
     entries: dict[str, Entry] = field(default_factory=dict)
@@ -160,6 +170,21 @@ class Bibliography:
 
     def bibtex_for(self, keys: list[str]) -> str:
         """Raw BibTeX of the given entries, their crossref parents and all macros."""
+        return self.for_pandoc(keys).text
+
+    def for_pandoc(self, keys: list[str]) -> PandocBibtex:
+        """The given entries and their crossref parents as pandoc reads them."""
+        wanted = self._with_parents(keys)
+        blocks = [(alias(k), self._for_pandoc(self.entries[k])) for k in wanted]
+        return PandocBibtex(
+            text="\n\n".join(self.macros + [block for _, block in blocks]) + "\n",
+            macros="\n\n".join(self.macros),
+            entries=tuple((name, block, tuple(alias(p) for p in self._with_parents([key])[1:]))
+                          for (name, block), key in zip(blocks, wanted)),
+        )
+
+    def _with_parents(self, keys: list[str]) -> list[str]:
+        """The keys (those in the store), then the parents they name, transitively."""
         wanted: list[str] = []
         pending = [k for k in keys if k in self.entries]
         while pending:
@@ -172,8 +197,7 @@ class Bibliography:
                 for parent_key in (p.strip() for p in parent.split(",")):
                     if parent_key in self.entries and parent_key not in wanted:
                         pending.append(parent_key)
-        blocks = self.macros + [self._for_pandoc(self.entries[k]) for k in wanted]
-        return "\n\n".join(blocks) + "\n"
+        return wanted
 
     def _for_pandoc(self, entry: Entry) -> str:
         """The entry's BibTeX for pandoc: its key as pandoc can read it, and the

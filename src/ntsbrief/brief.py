@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Callable
 
 from . import render
-from .bibliography import Bibliography
+from .bibliography import Bibliography, PandocBibtex
 from .diagnostics import Diagnostics
 from .register import Register
 from .citeproc import Formatted, FormatError, Formatter
@@ -328,9 +328,9 @@ class Brief:
             result.targets.get(notes_page, []) + [f"ref-{k}" for k in cited]))
         return result
 
-    def _bibtex(self, keys: list[str]) -> str:
+    def _bibtex(self, keys: list[str]) -> PandocBibtex:
         # Sorted: the same cited works give the same input, however the brief is ordered.
-        return self.bibliography.bibtex_for(sorted(set(keys)))
+        return self.bibliography.for_pandoc(sorted(set(keys)))
 
     def prefetch(self, sources: list[str], previous: Brief | None = None) -> None:
         """Start formatting what the pages' sources cite, while the pages convert.
