@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from .syntax import parse_cluster
+from .syntax import markdown_words, parse_cluster
 
 # Words whose reading is certain: letters, digits and punctuation that no
 # Markdown rule (emphasis, smart quotes and dashes, ellipses, links) touches.
@@ -23,16 +23,13 @@ _PLAIN_WORD_RE = re.compile(r"^(?:[^\W_]|[,()\u2013\u2014])+$")
 # other words ending in "." go to the reader.
 ABBREVIATIONS = frozenset({"p.", "pp.", "chap.", "ch.", "sec.", "vol.", "fig.", "n.", "nn.", "cf.", "e.g.",
                            "i.e.", "ed.", "eds.", "ff.", "col.", "pt.", "bk.", "No."})
-_SPACES_RE = re.compile(r"[ \t\n]+")  # what Markdown counts as spaces: not U+00A0
 _DIV_ID_RE = re.compile(r"c(\d+)")
 _INTEXT_RE = re.compile(r"^@\{(?P<key>[^{}\n]+)\}(?: \[(?P<suffix>[^\[\]\n]*)\])?$")
 
 
 def _inlines(text: str) -> list[dict] | None:
     """``text`` as the reader gives it, or None when that is not certain."""
-    words = _SPACES_RE.split(text.strip(" \t\n"))
-    if words == [""]:
-        return []
+    words = markdown_words(text)
     inlines: list[dict] = []
     index = 0
     while index < len(words):

@@ -93,9 +93,18 @@ def alias(key: str) -> str:
     return "ntsbrief-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
+_MARKDOWN_SPACES = " \t\r\n"  # spaces and line breaks; other spaces (U+00A0) are text to Markdown
+
+
+def markdown_words(text: str) -> list[str]:
+    """``text`` split where Markdown sees white space (no words if there is none)."""
+    stripped = text.strip(_MARKDOWN_SPACES)
+    return re.split(f"[{_MARKDOWN_SPACES}]+", stripped) if stripped else []
+
+
 def _one_line(text: str) -> str:
-    """Markdown's spaces and line breaks as single spaces; other spaces (U+00A0) are text."""
-    return " ".join(re.split(r"[ \t\r\n]+", text.strip(" \t\r\n")))
+    """Markdown's spaces and line breaks as single spaces."""
+    return " ".join(markdown_words(text))
 
 
 def _key(text: str) -> str:
