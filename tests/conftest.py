@@ -35,7 +35,8 @@ class Built:
 
 
 def write_site(root: Path, pages: dict[str, str], plugin: dict | None = None, nav: list | None = None,
-               extra_files: dict[str, str] | None = None, extensions: list | None = None) -> Path:
+               extra_files: dict[str, str] | None = None, extensions: list | None = None,
+               config_extra: dict | None = None) -> Path:
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     for name, text in pages.items():
@@ -52,6 +53,7 @@ def write_site(root: Path, pages: dict[str, str], plugin: dict | None = None, na
     }
     if nav is not None:
         config["nav"] = nav
+    config.update(config_extra or {})
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return root
 

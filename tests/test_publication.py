@@ -118,3 +118,17 @@ def test_full_text_page(site):
     assert whole.index("Home") < whole.index("Second") < whole.index("Third") < whole.index('id="notes"')
     ids = re.findall(r'\sid="([^"]+)"', whole)
     assert len(ids) == len(set(ids))
+    # The text is written into the page MkDocs built: one complete document, no marker left.
+    document = (built.root / "site" / "full-text" / "index.html").read_text(encoding="utf-8")
+    assert document.lstrip().startswith("<!doctype html>") and document.rstrip().endswith("</html>")
+    assert "ntsbrief:full-text" not in document and document.count("<article") == 1
+
+
+def test_full_text_page_when_another_plugin_drops_its_place(site):
+    hook = """
+        def on_post_page(output, page, config):
+            return output.replace("<!-- ntsbrief:full-text -->", "")
+    """
+    built = make(site, strict=True, config_extra={"hooks": ["strip.py"]}, extra_files={"strip.py": hook})
+    assert built.returncode != 0
+    assert "full-text.md: another plugin removed the place of the full text" in built.log

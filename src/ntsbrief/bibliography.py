@@ -231,6 +231,11 @@ class Bibliography:
     def unalias(self, key: str) -> str:
         return self._aliases().get(key, key)
 
+    @property
+    def has_aliases(self) -> bool:
+        """Whether some key reaches pandoc through a stand-in."""
+        return bool(self._aliases())
+
     def _aliases(self) -> dict[str, str]:
         if self._alias_map is None:
             self._alias_map = {alias(k): k for k in self.entries if alias(k) != k}

@@ -180,8 +180,17 @@ class Resolution:
     previews: dict[str, str] = field(default_factory=dict)
     targets: dict[str, list[str]] = field(default_factory=dict)
 
-    def previews_for(self, key: str) -> dict[str, str]:
-        return {target: self.previews[target] for target in self.targets.get(key, []) if target in self.previews}
+    _encoded: dict[str, str] = field(default_factory=dict, repr=False)  # target -> its JSON member
+
+    def previews_script(self, key: str) -> str:
+        """The page's previews as an embeddable script element ('' if it links to none)."""
+        members = {}
+        for target in self.targets.get(key, []):
+            if target in self.previews:
+                if target not in self._encoded:
+                    self._encoded[target] = render.json_member(target, self.previews[target])
+                members[target] = self._encoded[target]
+        return render.previews_script_of(members) if members else ""
 
 
 @lru_cache(maxsize=4096)
@@ -403,8 +412,11 @@ class Brief:
         for warning in formatted.warnings:
             self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
         unalias = self.bibliography.unalias
-        return Formatted({k: render.drop_unsafe_links(render.unalias_refs(v, unalias))
-                          for k, v in formatted.clusters.items()},
+        if self.bibliography.has_aliases:
+            clusters = {k: render.unalias_refs(v, unalias) for k, v in formatted.clusters.items()}
+        else:
+            clusters = formatted.clusters
+        return Formatted({k: render.drop_unsafe_links(v) for k, v in clusters.items()},
                          {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()},
                          formatted.warnings)
 

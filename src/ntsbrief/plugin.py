@@ -241,15 +241,29 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             page.content = content
             if searched is not None:
                 self._search_content[key] = searched
+        self._full_text_frame: list[str] | None = None
+        self._write_full_text = None
         if full in self._pages and self._pages[full].content is not None:
             page = self._pages[full]
             # The same text as the other pages: searching it would only repeat their results.
             page.meta.setdefault("search", {})["exclude"] = True
-            sections = [(key, self._pages[key].content or "") for key in self._reading_order
-                        if key in self._pages and key not in (notes, references, full)]
-            whole = full_text(sections, (notes, result.notes_html), (references, result.references_html),
-                              lambda key, body: _rebase(body, url_of(key), url_of(full)))
-            page.content = render.insert_listing(page.content, render.FULL_TEXT_MARKER, whole)
+            # The page goes through MkDocs with only a marker where the text belongs; the
+            # text is written into the built file afterwards, piece by piece: as one
+            # string, MkDocs and its template would hold a large brief's text three times.
+            page.content = render.insert_listing(page.content, render.FULL_TEXT_MARKER, render.FULL_TEXT_MARKER)
+
+            def write_full_text(frame: list[str]) -> None:
+                sections = [(key, self._pages[key].content or "") for key in self._reading_order
+                            if key in self._pages and key not in (notes, references, full)]
+                parts = full_text(sections, (notes, result.notes_html), (references, result.references_html),
+                                  lambda key, body: _rebase(body, url_of(key), url_of(full)))
+                with open(page.file.abs_dest_path, "wb") as out:
+                    out.write(frame[0].encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+                    for part in parts:
+                        out.write(part.encode("utf-8", errors="xmlcharrefreplace"))
+                    out.write(frame[1].encode("utf-8", errors="xmlcharrefreplace"))
+
+            self._write_full_text = write_full_text
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
         self._result = result
@@ -275,19 +289,34 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     on_page_context = CombinedEvent(_show_search_the_text, _give_readers_the_page)
 
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    def _embed(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Embed what the page's readers and indexers need: no fetching at view time."""
         key = page.file.src_uri
-        previews = self._result.previews_for(key)
+        previews = self._result.previews_script(key)
         if previews and "</body>" in output:
             at = output.rindex("</body>")
-            output = output[:at] + render.previews_script(previews) + "\n" + output[at:]
+            output = output[:at] + previews + "\n" + output[at:]
         if key == self._cite_page and self._publication.head_html and "</head>" in output:
             at = output.index("</head>")
             output = output[:at] + self._publication.head_html + "\n" + output[at:]
         return output
 
+    @event_priority(-100)  # the page as it will be written, after every other plugin
+    def _frame_full_text(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self._write_full_text is not None and page.file.src_uri == self.config.full_text_page:
+            if render.FULL_TEXT_MARKER in output:
+                self._full_text_frame = output.split(render.FULL_TEXT_MARKER, 1)
+            else:
+                log.warning(f"{page.file.src_uri}: another plugin removed the place of the full text "
+                            f"({render.FULL_TEXT_MARKER}); the page is written without it")
+        return output
+
+    on_post_page = CombinedEvent(_embed, _frame_full_text)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self._write_full_text is not None and self._full_text_frame is not None:
+            self._write_full_text(self._full_text_frame)
+        self._write_full_text = self._full_text_frame = None
         folder = Path(config.site_dir) / self.config.downloads_dir
         for name, text in sorted(self._publication.downloads.items()):
             folder.mkdir(parents=True, exist_ok=True)

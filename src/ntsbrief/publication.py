@@ -4,7 +4,7 @@ of its references, metadata for indexers, and the whole text on one page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 from . import exports, render
 from .brief import Brief, Resolution
 from .citeproc import FormatError
@@ -59,10 +59,11 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
 
 
 def full_text(sections: list[tuple[str, str]], notes: tuple[str, str], references: tuple[str, str],
-              rebase: Callable[[str, str], str]) -> str:
+              rebase: Callable[[str, str], str]) -> Iterator[str]:
     """Every page (``(key, html)`` in reading order) on one page, then the notes and
     the references (``(key, html)`` of their lists), with the links between them
-    kept inside the page.
+    kept inside the page: the page's HTML in pieces, to be written one by one
+    (a large brief's whole text would be held several times over as one string).
 
     The pages' HTML is as published (already resolved): note, citation and
     reference anchors are unique across the brief, so a link to one on any page
@@ -73,7 +74,8 @@ def full_text(sections: list[tuple[str, str]], notes: tuple[str, str], reference
         return (f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n{heading}'
                 f"{rebase(key, render.localize_links(body))}\n</section>")
 
-    parts = [part(key, body) for key, body in sections]
-    parts.append(part(*notes, heading='<h2 id="notes">Notes</h2>\n'))
-    parts.append(part(*references, heading='<h2 id="references">References</h2>\n'))
-    return "\n".join(parts)
+    parts = [(key, body, "") for key, body in sections]
+    parts.append((*notes, '<h2 id="notes">Notes</h2>\n'))
+    parts.append((*references, '<h2 id="references">References</h2>\n'))
+    for index, (key, body, heading) in enumerate(parts):
+        yield ("\n" if index else "") + part(key, body, heading)

@@ -24,7 +24,8 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-_ANCHOR_RE = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+# In-page links (pandoc's to reference entries, in every citation) are safe and left unmatched.
+_ANCHOR_RE = re.compile(r'<a href="(?!#)([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _SAFE_HREF_RE = re.compile(r"^(?:https?://|#|mailto:)", re.IGNORECASE)
 
 
@@ -205,8 +206,23 @@ def preview_html(fragment: str) -> str:
 
 def previews_script(previews: dict[str, str]) -> str:
     """Previews as JSON in a script element, safe to put anywhere in a page."""
-    payload = json.dumps(previews, ensure_ascii=False, sort_keys=True).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    return previews_script_of({target: json_member(target, text) for target, text in previews.items()})
+
+
+def json_member(name: str, value: str) -> str:
+    """``"name": value`` of a JSON object, safe inside a script element."""
+    return _script_safe(json.dumps(name, ensure_ascii=False) + ": " + json.dumps(value, ensure_ascii=False))
+
+
+def previews_script_of(members: dict[str, str]) -> str:
+    """The script element from members already encoded by ``json_member`` (a brief's
+    pages share most of their previews: each is encoded once)."""
+    payload = "{" + ", ".join(members[target] for target in sorted(members)) + "}"
     return f'<script type="application/json" id="ntsbrief-previews">{payload}</script>'
+
+
+def _script_safe(payload: str) -> str:
+    return payload.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def downloads_html(label: str, links: dict[str, str]) -> str:

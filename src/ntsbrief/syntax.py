@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
 # punctuation allowed, none trailing), or anything inside braces.
@@ -114,8 +115,12 @@ def _key(text: str) -> str:
 _ITEM_SEPARATOR_RE = re.compile(r";(?![^{]*\})")  # a ";" not inside {braces}
 
 
+@lru_cache(maxsize=1 << 15)
 def parse_cluster(body: str) -> Cluster | None:
-    """Parse the inside of ``[...]``; None if it is not a citation cluster."""
+    """Parse the inside of ``[...]``; None if it is not a citation cluster.
+
+    Remembered (clusters are immutable): a live preview converts every page again
+    after each edit, and a first build reads each cluster twice (guess, then page)."""
     items = []
     for part in _ITEM_SEPARATOR_RE.split(body):
         match = _ITEM_RE.match(part)
