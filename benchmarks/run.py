@@ -528,12 +528,11 @@ PHASES = [
     ("ntsbrief.citeproc", "Formatter", "format", "    Formatter.format (cache, prefetch or pandoc)"),
     ("ntsbrief.render", "Marks", "replace", "    placeholder rewriting"),
     ("ntsbrief.render", None, "references_html", "    References list"),
-    ("ntsbrief.plugin", None, "full_text", "  full-text page"),
     ("ntsbrief.plugin", None, "publish", "  publish (downloads, cite this)"),
     ("mkdocs.commands.build", None, "_build_page", "templates + search + writing, all pages"),
     ("material.plugins.search.plugin", "SearchPlugin", "on_page_context", "  search indexing"),
     ("ntsbrief.plugin", "NtsBriefPlugin", "on_post_page", "  ntsbrief on_post_page"),
-    ("ntsbrief.plugin", "NtsBriefPlugin", "on_post_build", "ntsbrief on_post_build"),
+    ("ntsbrief.plugin", "NtsBriefPlugin", "on_post_build", "ntsbrief on_post_build (full-text page, downloads)"),
     # pandoc itself, wherever it runs (it may overlap the rows above when run in the background)
     ("ntsbrief.citeproc", "Formatter", "_run_citeproc", "pandoc --citeproc (with its CSL-JSON input), summed"),
     ("ntsbrief.citeproc", "Formatter", "csl_items", "pandoc BibTeX → CSL-JSON, summed"),
@@ -547,6 +546,8 @@ def phase_child(argv: list[str]) -> None:
     import functools
     import importlib
 
+    from mkdocs.plugins import CombinedEvent
+
     totals: dict[str, list[float]] = {}
 
     def wrap(module: str, owner: str | None, name: str, label: str) -> None:
@@ -558,16 +559,21 @@ def phase_child(argv: list[str]) -> None:
             return
         totals[label] = [0.0, 0]
 
-        @functools.wraps(original)
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                totals[label][0] += time.perf_counter() - start
-                totals[label][1] += 1
+        def timer(function):
+            @functools.wraps(function)  # keeps MkDocs' event priority
+            def timed(*args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    totals[label][0] += time.perf_counter() - start
+                    totals[label][1] += 1
+            return timed
 
-        setattr(holder, name, timed)
+        if isinstance(original, CombinedEvent):  # several handlers of one event: time them all
+            setattr(holder, name, CombinedEvent(*map(timer, original.methods)))
+        else:
+            setattr(holder, name, timer(original))
 
     for phase in PHASES:
         wrap(*phase)

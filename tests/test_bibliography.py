@@ -103,3 +103,21 @@ def test_parsed_blocks_are_kept_on_disk_and_read_back_alike(tmp_path, monkeypatc
     monkeypatch.undo()  # bibtexparser back
     monkeypatch.setattr(bibliography, "_recent", {})
     assert Bibliography.load([path], tmp_path, cache=cache).entries == first.entries
+
+
+def test_an_unchanged_store_is_not_read_again(tmp_path):
+    """A live preview rebuilds after every page edit: the store it read last is
+    kept while its files say the same, and read anew once one changes."""
+    (tmp_path / "a.bib").write_text("@misc{x, title={A}}\n", encoding="utf-8")
+    (tmp_path / "b.bib").write_text("@misc{y, title={B}}\n", encoding="utf-8")
+    paths = [tmp_path / "a.bib", tmp_path / "b.bib"]
+    first = Bibliography.load(paths, display_root=tmp_path)
+    assert Bibliography.load(paths, display_root=tmp_path, previous=first) is first
+    assert Bibliography.load(paths[::-1], display_root=tmp_path, previous=first) is not first  # another order
+    (tmp_path / "b.bib").write_text("@misc{y, title={C}}\n", encoding="utf-8")
+    changed = Bibliography.load(paths, display_root=tmp_path, previous=first)
+    assert changed is not first and changed.entries["y"].field("title") == "C"
+    assert changed.digest == Bibliography.load(paths, display_root=tmp_path).digest != first.digest
+    (tmp_path / "b.bib").unlink()
+    gone = Bibliography.load(paths, display_root=tmp_path, previous=changed)
+    assert list(gone.entries) == ["x"] and [str(d) for d in gone.diagnostics] == ["b.bib: bibliography file not found"]

@@ -84,8 +84,12 @@ class Bibliography:
     _alias_map: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, paths: list[Path], display_root: Path | None = None, cache: DiskCache | None = None) -> Bibliography:
+    def load(cls, paths: list[Path], display_root: Path | None = None, cache: DiskCache | None = None,
+             previous: Bibliography | None = None) -> Bibliography:
+        """The store in ``paths``; ``previous`` itself if it was read from the very
+        same files and texts (a live preview rebuilding after a page edit)."""
         store = cls()
+        texts = []
         for path in paths:
             shown = shown_path(path, display_root)
             try:
@@ -97,11 +101,18 @@ class Bibliography:
                 store.diagnostics.add(shown, None, f"cannot read bibliography file: {error}")
                 continue
             store.sources.append(path)
+            texts.append((text, shown))
+            store.digest = _chained(store.digest, shown, text)
+        if (previous is not None and (previous.digest, previous.sources) == (store.digest, store.sources)
+                and not store.diagnostics):
+            return previous
+        store.digest = ""
+        for text, shown in texts:
             store.add_text(text, shown, cache)
         return store
 
     def add_text(self, text: str, path: str, cache: DiskCache | None = None) -> None:
-        self.digest = hashlib.sha256((self.digest + path + "\0" + text).encode("utf-8")).hexdigest()
+        self.digest = _chained(self.digest, path, text)
         for kind, line, *data in _blocks(text, cache):
             if kind == "entry":
                 key, entry_type, fields, raw = data
@@ -240,6 +251,11 @@ class Bibliography:
         if self._alias_map is None:
             self._alias_map = {alias(k): k for k in self.entries if alias(k) != k}
         return self._alias_map
+
+
+def _chained(digest_so_far: str, path: str, text: str) -> str:
+    """The store's digest after one more file."""
+    return hashlib.sha256((digest_so_far + path + "\0" + text).encode("utf-8")).hexdigest()
 
 
 def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:

@@ -209,25 +209,30 @@ class Formatter:
         parts = [clusters]
         if nocite and len(clusters) >= SPLIT_FROM:
             parts = [clusters[: len(clusters) // 2], clusters[len(clusters) // 2:]]
+        # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
+        # Converting is pandoc's work: the batch is built meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-csljson") as pool:
+            items = pool.submit(self.csl_items, bibtex)
+            documents = [self._document(part, nocite) for part in parts]
+            items = items.result()
         with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
-            # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
             references = Path(tmp) / "cited.json"
-            references.write_text(json.dumps(self.csl_items(bibtex), ensure_ascii=False), encoding="utf-8")
+            references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
             command = [pandoc_path(), "--from=json", "--to=html5", "--wrap=none", "--citeproc",
                        f"--csl={style.path}", f"--bibliography={references}",
                        "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
             if locale:
                 command.append(f"--metadata=lang:{locale}")
 
-            def run(part: list[str]) -> tuple[str, str]:
-                return _run(command, self._document(part, nocite))
+            def run(document: str) -> tuple[str, str]:
+                return _run(command, document)
 
             self.runs += len(parts)
             if len(parts) == 1:
-                outputs = [run(parts[0])]
+                outputs = [run(documents[0])]
             else:
                 with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="ntsbrief-citeproc") as pool:
-                    outputs = list(pool.map(run, parts))
+                    outputs = list(pool.map(run, documents))
         formatted = Formatted()
         for part, (stdout, stderr) in zip(parts, outputs):
             piece = parse_pandoc_html(stdout, part)

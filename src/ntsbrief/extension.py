@@ -77,6 +77,8 @@ def _stashed(md: Markdown, ident: str):
 
 def _source(md: Markdown, text: str) -> str:
     """Inline text as the author wrote it: escapes back to ``\\x``, code to backticks."""
+    if "\x02" not in text:
+        return text  # nothing stashed in it: the common case
     def restore(match: re.Match) -> str:
         value = _stashed(md, match.group(1))
         if isinstance(value, str):

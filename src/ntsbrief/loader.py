@@ -48,7 +48,8 @@ def open_brief(settings: Settings, formatter: Formatter, previous: Brief | None 
     ``previous`` (a live preview's last build) lends the last valid version of
     entries an editor is in the middle of changing, so the preview keeps working.
     """
-    bibliography = Bibliography.load(settings.bibliography_paths, display_root=settings.root, cache=formatter.cache)
+    bibliography = Bibliography.load(settings.bibliography_paths, display_root=settings.root, cache=formatter.cache,
+                                     previous=previous.bibliography if previous is not None else None)
     if previous is not None:
         bibliography.keep_unparsed_from(previous.bibliography)
     register = None
