@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,10 +264,10 @@ def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
     key = digest("bibtex-blocks", BLOCKS_VERSION, bibtexparser.__version__, text)
     blocks = _recent.get(key)
     if blocks is None:
-        stored = cache.read_json(key) if cache is not None else None
-        blocks = _frozen(json.loads(stored)) if stored is not None else _parse(text)
+        stored = cache.read_marshal(key) if cache is not None else None
+        blocks = stored if isinstance(stored, tuple) else _parse(text)
         if stored is None and cache is not None:
-            cache.write_json(key, json.dumps(blocks, ensure_ascii=False))
+            cache.write_marshal(key, blocks)
         _recent[key] = blocks
         while len(_recent) > 16:
             del _recent[next(iter(_recent))]

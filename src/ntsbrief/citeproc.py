@@ -12,7 +12,9 @@ Work can start early (``prefetch``) so pandoc runs while pages still convert.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -49,16 +51,24 @@ class Formatted:
                            "has_entries": self.has_entries}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Formatted | None:
+    def from_data(cls, data) -> Formatted | None:
+        """From ``to_json``'s value as parsed; None if it is not one."""
         try:
-            data = json.loads(text)
             return cls(data["clusters"], data["entries"], data["warnings"], data["has_entries"])
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             return None
 
 
 @lru_cache(maxsize=1)
 def pandoc_path() -> str:
+    """pypandoc-binary's own pandoc: the one the project pins, so every machine
+    formats alike. Found without importing pypandoc, which runs each pandoc it can
+    find to pick the newest (its choice is kept for when no binary is bundled)."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
+        if bundled.is_file() and os.access(bundled, os.X_OK):
+            return str(bundled)
     import pypandoc
 
     return pypandoc.get_pandoc_path()
@@ -121,7 +131,7 @@ class Formatter:
         if key not in self._items:
             cached = self.cache.read_json(key)
             if cached is not None:
-                items = json.loads(cached)
+                items = cached
             elif isinstance(bibtex, PandocBibtex):
                 items = self._convert_by_entry(bibtex)
             else:
@@ -136,9 +146,10 @@ class Formatter:
         # An entry's record depends on its own text, its parents' (crossref) and the macros.
         ids = {name: _digest("csl-entry", bibtex.macros, block, *(blocks[p] for p in parents))
                for name, block, parents in bibtex.entries}
-        found: dict[str, str] = {}  # name -> the record as JSON
+        found: dict[str, dict] = {}  # name -> its record (a fresh copy: callers may change it)
         for name in blocks:
-            known = self._entry_items.get(ids[name]) or self.cache.read_json(ids[name])
+            remembered = self._entry_items.get(ids[name])
+            known = json.loads(remembered) if remembered is not None else self.cache.read_json(ids[name])
             if known is not None:
                 found[name] = known
         missing = [name for name in blocks if name not in found]
@@ -155,10 +166,10 @@ class Formatter:
             for names, records in zip(chunks, pool.map(convert, [c for c in chunks if c])):
                 for name in names:
                     if name in records:
-                        found[name] = json.dumps(records[name], ensure_ascii=False)
-                        self._entry_items[ids[name]] = found[name]
-                        self.cache.write_json(ids[name], found[name])
-        return [json.loads(found[name]) for name in blocks if name in found]
+                        found[name] = records[name]
+                        self._entry_items[ids[name]] = json.dumps(records[name], ensure_ascii=False)
+                        self.cache.write_json(ids[name], self._entry_items[ids[name]])
+        return [found[name] for name in blocks if name in found]
 
     def key(self, *parts: str) -> str:
         return _digest(*parts)
@@ -184,7 +195,7 @@ class Formatter:
             known = self._memory.get(context)
             if known is None:
                 cached = self.cache.read_json(context)
-                known = (Formatted.from_json(cached) if cached else None) or Formatted()
+                known = (Formatted.from_data(cached) if cached is not None else None) or Formatted()
             missing = [c for c in dict.fromkeys(clusters) if c not in known.clusters]
             needs_entries = not known.has_entries and bool(_text(bibtex).strip())
             if missing or needs_entries:
