@@ -132,3 +132,22 @@ def test_full_text_page_when_another_plugin_drops_its_place(site):
     built = make(site, strict=True, config_extra={"hooks": ["strip.py"]}, extra_files={"strip.py": hook})
     assert built.returncode != 0
     assert "full-text.md: another plugin removed the place of the full text" in built.log
+
+
+def test_downloads_are_read_back_from_the_cache_until_an_input_changes(site):
+    first = build(site)
+    assert first.returncode == 0, first.log
+    cache = first.root / ".cache" / "ntsbrief"
+    values = {path: json.loads(path.read_text(encoding="utf-8")) for path in cache.glob("*.json")}
+    [(stored, kept)] = [(path, value) for path, value in values.items()
+                        if isinstance(value, dict) and "downloads" in value]
+    kept["downloads"]["references.ris"] = "TY  - GEN\nTI  - from the cache\nER  - \n"
+    stored.write_text(json.dumps(kept), encoding="utf-8")
+    downloads = first.root / "site" / "downloads"
+
+    assert build(site).returncode == 0
+    assert "from the cache" in (downloads / "references.ris").read_text(encoding="utf-8")
+
+    # Another option is another key: made afresh, not read back.
+    assert build(site, export_exclude_fields=["provenance", "doi"]).returncode == 0
+    assert "from the cache" not in (downloads / "references.ris").read_text(encoding="utf-8")

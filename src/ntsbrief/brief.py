@@ -427,8 +427,7 @@ class Brief:
         text without links if ``plain``: what a search index needs)."""
         plain_texts = {} if plain_texts is None else plain_texts  # formatted cluster -> its text
 
-        def ref_href(key: str) -> str:
-            return href(host, references_page, f"ref-{key}")
+        citation_html = render.ref_linker(lambda key: href(host, references_page, f"ref-{key}"))
 
         def replace(kind: str, index: int, fallback: str) -> str:
             if kind == "note":
@@ -442,7 +441,7 @@ class Brief:
             if text is None:
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 return render.unresolved_citation_html(use.id, use.raw, unknown)
-            return render.citation_html(use.id, use.cluster.keys, text, ref_href)
+            return citation_html(use.id, use.cluster.keys, text)
 
         def text_of(kind: str, index: int, fallback: str) -> str:
             # What render.as_text would make of replace()'s HTML, without building it.

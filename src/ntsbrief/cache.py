@@ -7,6 +7,7 @@ only costs time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -21,6 +22,14 @@ def digest(*parts: str) -> str:
         hasher.update(part.encode("utf-8"))
         hasher.update(b"\0")
     return hasher.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Of this package's own code: results it computes are keyed by it, so that a
+    changed version (released or not) never reads what an older one made."""
+    folder = Path(__file__).parent
+    return digest(*(f"{path.name}\0{path.read_text(encoding='utf-8')}" for path in sorted(folder.glob("*.py"))))
 
 
 class DiskCache:

@@ -3,10 +3,13 @@ of its references, metadata for indexers, and the whole text on one page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator
+
 from . import exports, render
 from .brief import Brief, Resolution
+from .cache import code_digest
 from .citeproc import FormatError
 
 @dataclass
@@ -18,7 +21,26 @@ class Publication:
 
 def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fields: set[str],
             pdf_url: str | None = None, site_url: str | None = None) -> Publication:
-    """Cite-this data and downloads; problems become the brief's diagnostics."""
+    """Cite-this data and downloads; problems become the brief's diagnostics.
+
+    Kept in the brief's cache under everything they are made from (store, cited
+    works in order, style, options, pandoc and this package's code), so a build
+    that changed none of it reads them back instead of exporting a large store again."""
+    key = brief.formatter.key("publication", code_digest(), brief.bibliography.digest, brief.style.text,
+                              brief.locale or "", own_key or "", "\0".join(result.cited_keys),
+                              "\0".join(sorted(exclude_fields)), pdf_url or "", site_url or "")
+    cached = brief.formatter.cache.read_json(key)
+    if isinstance(cached, dict) and set(cached) == {"own_html", "head_html", "downloads"}:
+        return Publication(**cached)
+    problems = len(brief.diagnostics)
+    publication = _publish(brief, result, own_key, exclude_fields, pdf_url, site_url)
+    if len(brief.diagnostics) == problems:  # a failure is tried again next time
+        brief.formatter.cache.write_json(key, json.dumps(asdict(publication), ensure_ascii=False))
+    return publication
+
+
+def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fields: set[str],
+             pdf_url: str | None, site_url: str | None) -> Publication:
     publication = Publication()
     own = [own_key] if own_key in brief.bibliography else []
     if not own and not result.cited_keys:

@@ -89,11 +89,23 @@ def unalias_refs(fragment: str, unalias: Callable[[str], str]) -> str:
     return _REF_HREF_RE.sub(lambda m: f'href="#ref-{esc(unalias(html.unescape(m.group(1))))}"', fragment)
 
 
-def citation_html(cite_id: str, keys: list[str], formatted: str, ref_href: Callable[[str], str]) -> str:
-    """A formatted cluster, each cited work linked to its reference entry."""
-    linked = _REF_HREF_RE.sub(lambda m: f'href="{esc(ref_href(html.unescape(m.group(1))))}"', formatted)
-    return (f'<span class="citation" id="{esc(cite_id)}" data-cites="{esc(" ".join(keys))}">'
-            f"{linked}</span>")
+def ref_linker(ref_href: Callable[[str], str]) -> Callable[[str, list[str], str], str]:
+    """``citation_html`` for one page, whose links to reference entries are
+    ``ref_href(key)``: each work's link is made once per page, not per citation."""
+    links: dict[str, str] = {}  # pandoc's href="#ref-..." -> ours
+
+    def link(match: re.Match) -> str:
+        found = links.get(match.group(1))
+        if found is None:
+            found = links[match.group(1)] = f'href="{esc(ref_href(html.unescape(match.group(1))))}"'
+        return found
+
+    def citation_html(cite_id: str, keys: list[str], formatted: str) -> str:
+        """A formatted cluster, each cited work linked to its reference entry."""
+        return (f'<span class="citation" id="{esc(cite_id)}" data-cites="{esc(" ".join(keys))}">'
+                f"{_REF_HREF_RE.sub(link, formatted)}</span>")
+
+    return citation_html
 
 
 def unresolved_citation_html(cite_id: str, text: str, unknown: list[str]) -> str:
@@ -153,7 +165,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     of "Cited in" links would only be parsed to be thrown away."""
     if not entries:
         return '<p class="ntsbrief-empty">This brief cites no works.</p>'
-    rows = []
+    rows, titles = [], {}
     for entry in entries:
         body = entry.html
         if entry.unverified:
@@ -161,7 +173,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
                                         '<span aria-hidden="true">†</span>'
                                         '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
         if entry.citations and cited_in:
-            body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
+            body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations, titles) + "</span>"
         rows.append(f'<div id="ref-{esc(entry.key)}" class="csl-entry" role="listitem">{body}</div>')
     listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"
     if unverified_note and any(e.unverified for e in entries):
@@ -169,16 +181,19 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     return listing
 
 
-def _cited_in(citations: list[tuple[str, str]]) -> str:
+def _cited_in(citations: list[tuple[str, str]], escaped: dict[str, str]) -> str:
     links, seen = [], {}
     for href, title in citations:
         seen[title] = seen.get(title, 0) + 1
         count = seen[title]
+        shown = escaped.get(title)
+        if shown is None:
+            shown = escaped[title] = esc(title)  # a page title, met thousands of times
         if count == 1:
-            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{esc(title)}</a>')
+            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{shown}</a>')
         else:
             links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" '
-                         f'aria-label="{esc(title)}, citation {count}">{count}</a>')
+                         f'aria-label="{shown}, citation {count}">{count}</a>')
     return " ".join(links)
 
 
