@@ -79,7 +79,6 @@ def test_suggest_close_keys(tmp_path):
 def test_parsed_blocks_are_kept_on_disk_and_read_back_alike(tmp_path, monkeypatch):
     import bibtexparser
 
-    from ntsbrief import bibliography
     from ntsbrief.cache import DiskCache
 
     path = tmp_path / "refs.bib"
@@ -92,7 +91,6 @@ def test_parsed_blocks_are_kept_on_disk_and_read_back_alike(tmp_path, monkeypatc
         raise AssertionError("parsed again")
 
     original = bibtexparser.parse_string
-    monkeypatch.setattr(bibliography, "_recent", {})  # a new process
     monkeypatch.setattr(bibtexparser, "parse_string", no_parsing)
     second = Bibliography.load([path], tmp_path, cache=cache)
     assert second.entries == first.entries and second.macros == first.macros
@@ -101,7 +99,6 @@ def test_parsed_blocks_are_kept_on_disk_and_read_back_alike(tmp_path, monkeypatc
 
     stored.write_bytes(stored.read_bytes()[:-20])  # cut short, as by a crash: parsed again, not misread
     monkeypatch.setattr(bibtexparser, "parse_string", original)
-    monkeypatch.setattr(bibliography, "_recent", {})
     third = Bibliography.load([path], tmp_path, cache=cache)
     assert third.entries == first.entries and stored.stat().st_size > 0
 

@@ -258,24 +258,20 @@ def _chained(digest_so_far: str, path: str, text: str) -> str:
 
 
 def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
-    """What the store needs of each block of a file, in order: parsed once per
-    content in a process (a live preview re-reads unchanged files for free) and
-    kept on disk, where reading it back is far quicker than parsing."""
+    """What the store needs of each block of a file, in order: kept on disk, where
+    reading it back is far quicker than parsing. (In a live preview an unchanged
+    store is not read at all: see ``Bibliography.load``.)"""
     key = digest("bibtex-blocks", BLOCKS_VERSION, bibtexparser.__version__, text)
-    blocks = _recent.get(key)
-    if blocks is None:
-        stored = cache.read_marshal(key) if cache is not None else None
-        blocks = stored if isinstance(stored, tuple) else _parse(text)
-        if stored is None and cache is not None:
-            cache.write_marshal(key, blocks)
-        _recent[key] = blocks
-        while len(_recent) > 16:
-            del _recent[next(iter(_recent))]
+    stored = cache.read_marshal(key) if cache is not None else None
+    if isinstance(stored, tuple):
+        return stored
+    blocks = _parse(text)
+    if cache is not None:
+        cache.write_marshal(key, blocks)
     return blocks
 
 
 BLOCKS_VERSION = "1"
-_recent: dict[str, tuple[tuple, ...]] = {}
 
 
 def _frozen(value):

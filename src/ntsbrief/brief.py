@@ -221,7 +221,7 @@ class Brief:
         self.records: dict[str, PageRecord] = {}
         self.marks = render.Marks()
         self._sources_key: str | None = None
-        self._sources: frozenset[str] = frozenset()  # the page sources given to prefetch
+        self._sources: frozenset[int] = frozenset()  # hashes of the page sources given to prefetch
         self._formatted: frozenset[str] | None = None  # the clusters resolve formatted
         self._pandoc_bibtex: dict[tuple[str, ...], PandocBibtex] = {}
         self._format_failed = False
@@ -354,7 +354,9 @@ class Brief:
         holds everything, and even the guess is skipped; so it is in a live preview
         when the pages changed since the ``previous`` build cite nothing new.
         """
-        self._sources = frozenset(sources)
+        # Hashes, not the texts (a large brief's sources are megabytes): a collision
+        # could only cost a guess, which ``resolve`` makes good.
+        self._sources = frozenset(map(hash, sources))
         self._sources_key = self.formatter.key("sources", self.style.text, self.locale or "",
                                                self.bibliography.digest, *sources)
         if self.formatter.has_marker(self._sources_key):
@@ -373,7 +375,7 @@ class Brief:
         if previous._formatted is None or (self.bibliography.digest, self.style.text, self.locale) != (
                 previous.bibliography.digest, previous.style.text, previous.locale):
             return False
-        changed = [source for source in sources if source not in previous._sources]
+        changed = [source for source in sources if hash(source) not in previous._sources]
         return all(text in previous._formatted for source in changed for text, _ in _predicted(source))
 
     def csl_items(self, keys: list[str]) -> list[dict]:
