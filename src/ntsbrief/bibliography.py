@@ -105,13 +105,15 @@ class Bibliography:
         if (previous is not None and (previous.digest, previous.sources) == (store.digest, store.sources)
                 and not store.diagnostics):
             return previous
-        store.digest = ""
         for text, shown in texts:
-            store.add_text(text, shown, cache)
+            store._add_blocks(text, shown, cache)
         return store
 
     def add_text(self, text: str, path: str, cache: DiskCache | None = None) -> None:
         self.digest = _chained(self.digest, path, text)
+        self._add_blocks(text, path, cache)
+
+    def _add_blocks(self, text: str, path: str, cache: DiskCache | None) -> None:
         for kind, line, *data in _blocks(text, cache):
             if kind == "entry":
                 key, entry_type, fields, raw = data

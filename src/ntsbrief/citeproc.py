@@ -223,9 +223,9 @@ class Formatter:
         # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
         # Converting is pandoc's work: the batch is built meanwhile.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-csljson") as pool:
-            items = pool.submit(self.csl_items, bibtex)
+            converting = pool.submit(self.csl_items, bibtex)
             documents = [self._document(part, nocite) for part in parts]
-            items = items.result()
+            items = converting.result()
         with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
             references = Path(tmp) / "cited.json"
             references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")

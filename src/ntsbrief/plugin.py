@@ -9,6 +9,8 @@ Event order in one build, and what happens at each:
 - ``on_page_markdown`` / ``on_page_content``: one page's constructs recorded.
 - ``on_env``: every page converted, none written: resolve across the brief
   and rewrite ``page.content`` (so search and templates see the result).
+- ``on_post_page``: embed previews and metadata; note where the full text goes.
+- ``on_post_build``: write the full text into its built page, and the downloads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import posixpath
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -128,6 +131,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
         self._reading_order: list[str] = []
         self._pages: dict[str, Page] = {}
+        self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
+        self._full_text_frame: list[str] | None = None  # the built page around the text's place
         return config
 
     def _generated_pages(self) -> list[tuple[str, str]]:
@@ -241,8 +246,6 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             page.content = content
             if searched is not None:
                 self._search_content[key] = searched
-        self._full_text_frame: list[str] | None = None
-        self._write_full_text = None
         if full in self._pages and self._pages[full].content is not None:
             page = self._pages[full]
             # The same text as the other pages: searching it would only repeat their results.
