@@ -83,3 +83,16 @@ def test_scan_source_lines_skip_code_and_comments():
         ("notedef", "n", 10),
         ("cluster", "[@c]", 10),
     ]
+
+
+def test_kind_of_names_the_branch_that_matched():
+    """``kind_of`` reads the branch from the group a match closed last; it must
+    agree with the groups themselves for every branch, suffix or not."""
+    text = ("<b>x</b> https://x.org/@a [link @a](u) [^n1] [interviews: i1, i2] [see @a, 12; @b] "
+            "@c [3] @d and [-@e] [@{odd key}] ")
+    closed = set()
+    for match in INLINE_RE.finditer(text):
+        expected = next((k for k in ("skip", "note", "interviews", "cluster") if match[k] is not None), "cluster")
+        assert kind_of(match) == expected, match.group(0)
+        closed.add(match.lastgroup)
+    assert closed == {"skip", "note", "interviews", "cluster", "intext", "intext_suffix"}

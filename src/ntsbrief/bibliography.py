@@ -8,17 +8,21 @@ itself, so decoding here would be work done twice.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import importlib.metadata
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import bibtexparser
-from bibtexparser import model
+from typing import TYPE_CHECKING
 
 from .cache import DiskCache, digest
 from .diagnostics import Diagnostics, shown_path
 from .syntax import alias  # noqa: F401 - also part of this module's interface
+
+if TYPE_CHECKING:
+    from bibtexparser import model
 
 # Fields whose value names another entry the cited one inherits from.
 PARENT_FIELDS = ("crossref", "xdata")
@@ -81,6 +85,7 @@ class Bibliography:
     unparsed: int = 0  # blocks that failed to parse
     digest: str = ""  # of every file's text: what the store was read from
     _alias_map: dict[str, str] | None = field(default=None, repr=False)
+    _pandoc: dict[tuple[str, ...], PandocBibtex] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: list[Path], display_root: Path | None = None, cache: DiskCache | None = None,
@@ -152,6 +157,7 @@ class Bibliography:
         kept = [key for key in previous.entries if key not in self.entries]
         for key in kept:
             self.entries[key] = previous.entries[key]
+        self._pandoc.clear()
         if kept:
             self.diagnostics.add(previous.entries[kept[0]].path, None,
                                  f"showing the last good version of {', '.join(kept)} until the file parses again",
@@ -185,7 +191,18 @@ class Bibliography:
         return self.for_pandoc(keys).text
 
     def for_pandoc(self, keys: list[str]) -> PandocBibtex:
-        """The given entries and their crossref parents as pandoc reads them."""
+        """The given entries and their crossref parents as pandoc reads them.
+
+        Remembered for the last few key lists: a live preview keeps an unchanged
+        store, and each of its builds asks for the same cited works."""
+        asked = tuple(keys)
+        if asked not in self._pandoc:
+            self._pandoc[asked] = self._make_for_pandoc(keys)
+            while len(self._pandoc) > 4:
+                del self._pandoc[next(iter(self._pandoc))]
+        return self._pandoc[asked]
+
+    def _make_for_pandoc(self, keys: list[str]) -> PandocBibtex:
         wanted = self._with_parents(keys)
         blocks = [(alias(k), self._for_pandoc(self.entries[k])) for k in wanted]
         return PandocBibtex(
@@ -197,19 +214,19 @@ class Bibliography:
 
     def _with_parents(self, keys: list[str]) -> list[str]:
         """The keys (those in the store), then the parents they name, transitively."""
-        wanted: list[str] = []
-        pending = [k for k in keys if k in self.entries]
+        wanted: dict[str, None] = {}  # ordered, with quick membership
+        pending = deque(k for k in keys if k in self.entries)
         while pending:
-            key = pending.pop(0)
+            key = pending.popleft()
             if key in wanted:
                 continue
-            wanted.append(key)
+            wanted[key] = None
             for name in PARENT_FIELDS:
                 parent = self.entries[key].field(name)
                 for parent_key in (p.strip() for p in parent.split(",")):
                     if parent_key in self.entries and parent_key not in wanted:
                         pending.append(parent_key)
-        return wanted
+        return list(wanted)
 
     def _for_pandoc(self, entry: Entry) -> str:
         """The entry's BibTeX for pandoc: its key as pandoc can read it, and the
@@ -263,7 +280,7 @@ def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
     """What the store needs of each block of a file, in order: kept on disk, where
     reading it back is far quicker than parsing. (In a live preview an unchanged
     store is not read at all: see ``Bibliography.load``.)"""
-    key = digest("bibtex-blocks", BLOCKS_VERSION, bibtexparser.__version__, text)
+    key = digest("bibtex-blocks", BLOCKS_VERSION, _parser_version(), text)
     stored = cache.read_marshal(key) if cache is not None else None
     if isinstance(stored, tuple):
         return stored
@@ -276,6 +293,18 @@ def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
 BLOCKS_VERSION = "1"
 
 
+@functools.lru_cache(maxsize=1)
+def _parser_version() -> str:
+    """bibtexparser's version, read without importing it: a build whose store
+    comes from the cache never needs the parser."""
+    try:
+        return importlib.metadata.version("bibtexparser")
+    except importlib.metadata.PackageNotFoundError:
+        import bibtexparser
+
+        return bibtexparser.__version__
+
+
 def _frozen(value):
     """Lists as tuples: tuples of strings are dropped from the garbage collector's
     watch, which otherwise rescans every block of a large store in each collection."""
@@ -284,6 +313,9 @@ def _frozen(value):
 
 def _parse(text: str) -> tuple[tuple, ...]:
     """bibtexparser's blocks as plain tuples: (kind, line, data...), lines from 1."""
+    import bibtexparser  # here: only a store missing from the cache is parsed
+    from bibtexparser import model
+
     blocks: list[list] = []
     for block in bibtexparser.parse_string(text, parse_stack=[]).blocks:
         line = block.start_line + 1  # bibtexparser counts from 0

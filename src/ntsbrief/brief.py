@@ -223,7 +223,6 @@ class Brief:
         self._sources_key: str | None = None
         self._sources: frozenset[int] = frozenset()  # hashes of the page sources given to prefetch
         self._formatted: frozenset[str] | None = None  # the clusters resolve formatted
-        self._pandoc_bibtex: dict[tuple[str, ...], PandocBibtex] = {}
         self._format_failed = False
 
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
@@ -340,10 +339,7 @@ class Brief:
 
     def _bibtex(self, keys: list[str]) -> PandocBibtex:
         # Sorted: the same cited works give the same input, however the brief is ordered.
-        wanted = tuple(sorted(set(keys)))
-        if wanted not in self._pandoc_bibtex:  # asked for by prefetch, format and publish alike
-            self._pandoc_bibtex[wanted] = self.bibliography.for_pandoc(list(wanted))
-        return self._pandoc_bibtex[wanted]
+        return self.bibliography.for_pandoc(sorted(set(keys)))  # remembered there
 
     def prefetch(self, sources: list[str], previous: Brief | None = None) -> None:
         """Start formatting what the pages' sources cite, while the pages convert.

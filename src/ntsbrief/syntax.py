@@ -137,6 +137,7 @@ def parse_cluster(body: str) -> Cluster | None:
     return Cluster(tuple(items)) if items else None
 
 
+@lru_cache(maxsize=1 << 13)  # as parse_cluster
 def parse_intext(key: str, suffix: str | None) -> Cluster:
     return Cluster((CitationItem(_key(key), suffix=suffix or ""),), author_in_text=True)
 
@@ -241,9 +242,11 @@ def scan_source(markdown: str) -> list[Occurrence]:
     return [occurrence for _, occurrence in found]
 
 
+# The group an INLINE_RE match closes last names its branch (each branch's own groups).
+_KINDS = {"skip": "skip", "note": "note", "interviews": "interviews", "cluster": "cluster",
+          "intext": "cluster", "intext_suffix": "cluster"}  # author-in-text citations are clusters too
+
+
 def kind_of(match: re.Match) -> str:
     """Which construct an ``INLINE_RE`` match is: skip, note, interviews or cluster."""
-    for kind in ("skip", "note", "interviews", "cluster"):
-        if match.group(kind) is not None:
-            return kind
-    return "cluster"  # author-in-text citation
+    return _KINDS[match.lastgroup]
