@@ -119,6 +119,7 @@ class Bibliography:
         self._add_blocks(text, path, cache)
 
     def _add_blocks(self, text: str, path: str, cache: DiskCache | None) -> None:
+        self._pandoc.clear()  # entries change
         for kind, line, *data in _blocks(text, cache):
             if kind == "entry":
                 key, entry_type, fields, raw = data
