@@ -119,3 +119,12 @@ def test_an_unchanged_store_is_not_read_again(tmp_path):
     (tmp_path / "b.bib").unlink()
     gone = Bibliography.load(paths, display_root=tmp_path, previous=changed)
     assert list(gone.entries) == ["x"] and [str(d) for d in gone.diagnostics] == ["b.bib: bibliography file not found"]
+
+
+def test_entries_for_pandoc_follow_the_store():
+    store = Bibliography()
+    store.add_text("@incollection{ch, title = {C}, crossref = {bk}}\n", "a.bib")
+    assert store.for_pandoc(["ch"]) is store.for_pandoc(["ch"])  # remembered
+    assert [name for name, _, _ in store.for_pandoc(["ch"]).entries] == ["ch"]
+    store.add_text("@book{bk, title = {B}}\n", "b.bib")  # the parent arrives: asked again, it is there
+    assert [name for name, _, _ in store.for_pandoc(["ch"]).entries] == ["ch", "bk"]
