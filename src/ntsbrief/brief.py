@@ -190,7 +190,7 @@ class Resolution:
                 if target not in self._encoded:
                     self._encoded[target] = render.json_member(target, self.previews[target])
                 members[target] = self._encoded[target]
-        return render.previews_script_of(members) if members else ""
+        return render.previews_script(members) if members else ""
 
 
 @lru_cache(maxsize=4096)

@@ -80,10 +80,4 @@ class DiskCache:
         return self.folder is not None and (self.folder / f"{key}.done").exists()
 
     def set_marker(self, key: str) -> None:
-        if self.folder is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{key}.done").touch()
-        except OSError:
-            pass
+        self._write(f"{key}.done", b"")

@@ -169,7 +169,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     of "Cited in" links would only be parsed to be thrown away."""
     if not entries:
         return '<p class="ntsbrief-empty">This brief cites no works.</p>'
-    rows, titles = [], {}
+    rows = []
     for entry in entries:
         body = entry.html
         if entry.unverified:
@@ -177,7 +177,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
                                         '<span aria-hidden="true">†</span>'
                                         '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
         if entry.citations and cited_in:
-            body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations, titles) + "</span>"
+            body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
         rows.append(f'<div id="ref-{esc(entry.key)}" class="csl-entry" role="listitem">{body}</div>')
     listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"
     if unverified_note and any(e.unverified for e in entries):
@@ -185,14 +185,12 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     return listing
 
 
-def _cited_in(citations: list[tuple[str, str]], escaped: dict[str, str]) -> str:
+def _cited_in(citations: list[tuple[str, str]]) -> str:
     links, seen = [], {}
     for href, title in citations:
         seen[title] = seen.get(title, 0) + 1
         count = seen[title]
-        shown = escaped.get(title)
-        if shown is None:
-            shown = escaped[title] = esc(title)  # a page title, met thousands of times
+        shown = esc(title)
         if count == 1:
             links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{shown}</a>')
         else:
@@ -223,19 +221,15 @@ def preview_html(fragment: str) -> str:
     return _LINK_RE.sub("", _ID_ATTR_RE.sub("", fragment)).strip()
 
 
-def previews_script(previews: dict[str, str]) -> str:
-    """Previews as JSON in a script element, safe to put anywhere in a page."""
-    return previews_script_of({target: json_member(target, text) for target, text in previews.items()})
-
-
 def json_member(name: str, value: str) -> str:
     """``"name": value`` of a JSON object, safe inside a script element."""
     return _script_safe(json.dumps(name, ensure_ascii=False) + ": " + json.dumps(value, ensure_ascii=False))
 
 
-def previews_script_of(members: dict[str, str]) -> str:
-    """The script element from members already encoded by ``json_member`` (a brief's
-    pages share most of their previews: each is encoded once)."""
+def previews_script(members: dict[str, str]) -> str:
+    """Previews as JSON in a script element, safe to put anywhere in a page, from
+    members encoded by ``json_member`` (a brief's pages share most of their
+    previews: each is encoded once)."""
     payload = "{" + ", ".join(members[target] for target in sorted(members)) + "}"
     return f'<script type="application/json" id="ntsbrief-previews">{payload}</script>'
 
