@@ -86,7 +86,7 @@ PAGES = {
 
         Shelters[^sh] are scarce @piper2005 [3]; again[^sh], and an interview note[^iv].
 
-        Odd labels[^a<b] and[^q"x]; an unknown braced key [@{x" onmouseover="alert('pwn5')}] and
+        Odd labels[^a<b] and[^q"x]; an unknown braced key [@{x"/onmouseover="alert('pwn5')}] and
         @{a<b} stay visible.
 
         [^sh]: Used twice; cites [-@chuang2006].
@@ -251,7 +251,7 @@ def test_hostile_data_is_still_shown_as_text(rich):
     assert "Unverified <script>alert('pwn6')</script> \" ' & entries." in refs
     assert "<b>pwn3</b> NGO practitioners & co" in notes
     assert "Kuala Lumpur <img src=x onerror=alert('pwn4')>" in notes
-    assert "[?{x\" onmouseover=\"alert('pwn5')}]" in one and "?{a<b}" in one
+    assert "[?{x\"/onmouseover=\"alert('pwn5')}]" in one and "?{a<b}" in one
 
 
 def test_hostile_data_never_becomes_markup_in_search_index_and_sitemap(rich):

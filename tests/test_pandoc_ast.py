@@ -11,7 +11,7 @@ from ntsbrief import pandoc_ast
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter, _run, pandoc_path, parse_pandoc_html
 from ntsbrief.style import resolve_style
-from ntsbrief.syntax import parse_cluster, parse_intext
+from ntsbrief.syntax import parse_cluster, read_cluster
 
 NOCITE = "---\nnocite: |\n  @*\n---\n\n"
 
@@ -34,6 +34,8 @@ FORMS = [
     "[@{a}, see p.]", "[@{a}, p. 33; @{b}, p. 34; @{c}]", "[@{a}, para. 3]", "[@{a}, 12-15]",
     "[@{a}, *passim*]", "[@{a}, it's “x”]", "[@{a}, 12--15]", "[@{a}, ibid...]", "[@{a}, 12 _n_]",
     "[@{weird:key.1}, 3]", "[*see* @{a}]", "[@{a}, p. p. 3]", "[@{a}, 12\u00a013]",
+    "-@{a}", "-@{a} [12]", "@{a} [see @{b}]", "@{a} [12; @{b}, 3]", "@{a} [-@{b} p. 30; see also @{c}]",
+    "[e.g.,@{a}]", "[@{a}, \\@b; @{c}]",
 ] + [f"[@{{a}}, {abbreviation} 3]" for abbreviation in sorted(pandoc_ast.ABBREVIATIONS)]
 
 
@@ -73,7 +75,8 @@ def test_generated_clusters_agree_with_pandocs_reader(items, intext):
     body = "; ".join(f"{prefix} {'-' if dash else ''}@k{n}, {suffix}" for n, (prefix, dash, suffix) in enumerate(items))
     cluster = parse_cluster(body)
     if intext:
-        cluster = parse_intext("{k0}", items[0][2].replace("]", ""))
+        found = read_cluster("@{k0} [" + items[0][2].replace("]", "") + "]")
+        cluster = found.cluster if found is not None else None
     if cluster is None:
         return
     source = cluster.pandoc_text

@@ -40,6 +40,7 @@ class CitationUse:
     where: Where
     id: str = ""  # "cite-N", numbered across the brief in reading order
     in_note: str | None = None  # label of the note whose text holds it (shown on the Notes page)
+    in_attribute: bool = False  # shown as text in an attribute (an image's alt text): no anchor
 
 
 @dataclass(slots=True)
@@ -78,6 +79,7 @@ class PageRecord:
         self.marks = marks
         self._seen: Counter = Counter()
         self._lines: dict[tuple[str, str], list[int]] | None = None  # scanned on first need
+        self.fences = True  # whether ``` fences are code here (the extension says)
 
     def _where(self, kind: str, raw: str) -> Where:
         text = normalise(raw)
@@ -90,7 +92,7 @@ class PageRecord:
         needs a line, and the n-th construct written alike gets the n-th such line."""
         if self._lines is None:
             self._lines = defaultdict(list)
-            for occurrence in scan_source(self._markdown):
+            for occurrence in scan_source(self._markdown, self.fences):
                 self._lines[(occurrence.kind, occurrence.text)].append(occurrence.line + self.line_offset)
         kind, text, number, raw = where
         lines = self._lines.get((kind, text), [])
@@ -113,8 +115,14 @@ class PageRecord:
 
     # -- called by the Markdown extension, in reading order ------------------
 
-    def cite(self, raw: str, cluster: Cluster) -> int:
-        self.citations.append(CitationUse(raw, cluster, self._where("cluster", raw)))
+    def cite(self, raw: str, cluster: Cluster, nested: tuple[str, ...] = ()) -> int:
+        use = CitationUse(raw, cluster, self._where("cluster", raw))
+        self.citations.append(use)
+        for key in nested:
+            # pandoc reads a citation inside another's prefix or suffix, and its
+            # citeproc then prints the inner one alone: it is kept as text instead.
+            self.warn(self.line(use.where), f"'@{key}' inside the citation of '{cluster.keys[0]}' is printed as "
+                                            f"text; to cite both works, separate them with ';'")
         return len(self.citations) - 1
 
     def use_note(self, label: str, raw: str) -> int:
@@ -153,6 +161,9 @@ class PageRecord:
 
     def finish(self, page_html: str) -> str:
         """Keep the rendered note texts and return the page without them."""
+        for kind, index in self.marks.in_attributes(page_html):
+            if kind == "cite" and index < len(self.citations):
+                self.citations[index].in_attribute = True
         page_html, texts = self.marks.split_definitions(page_html)
         for index, text in texts.items():
             if index >= len(self.definitions):
@@ -284,6 +295,10 @@ class Brief:
                 if unknown:
                     continue
                 formattable.append(use)
+                if use.in_attribute:
+                    for key in use.cluster.keys:
+                        cited.setdefault(key, [])
+                    continue  # no anchor to come back to
                 shown_on = notes_page if use.in_note else record.key
                 label = titles.get(notes_page, "Notes") if use.in_note else titles.get(record.key, record.key)
                 for key in use.cluster.keys:
@@ -427,7 +442,9 @@ class Brief:
 
         citation_html = render.ref_linker(lambda key: href(host, references_page, f"ref-{key}"))
 
-        def replace(kind: str, index: int, fallback: str) -> str:
+        def replace(kind: str, index: int, fallback: str, context: str) -> str:
+            if context == "attribute":
+                return render.attribute_text(text_of(kind, index, fallback, context))
             if kind == "note":
                 found = marker_ids.get((record.key, index))
                 if found is None:
@@ -439,23 +456,23 @@ class Brief:
             if text is None:
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
                 return render.unresolved_citation_html(use.id, use.raw, unknown)
-            return citation_html(use.id, use.cluster.keys, text)
+            return citation_html(use.id, use.cluster.keys, text, linked=context != "link")
 
-        def text_of(kind: str, index: int, fallback: str) -> str:
+        def text_of(kind: str, index: int, fallback: str, context: str) -> str:
             # What render.as_text would make of replace()'s HTML, without building it.
             if kind == "note" and (record.key, index) in marker_ids:
                 return str(marker_ids[(record.key, index)][1])
             text = formatted.clusters.get(record.citations[index].cluster.pandoc_text) if kind == "cite" else None
             if text is None:
-                return render.as_text(replace(kind, index, fallback))
+                return render.as_text(replace(kind, index, fallback, "text"))
             if text not in plain_texts:
                 plain_texts[text] = render.as_text(text)
             return plain_texts[text]
 
-        def checked(kind: str, index: int, fallback: str) -> str:
+        def checked(kind: str, index: int, fallback: str, context: str) -> str:
             uses = record.note_uses if kind == "note" else record.citations
             if index >= len(uses):
                 return fallback
-            return text_of(kind, index, fallback) if plain else replace(kind, index, fallback)
+            return text_of(kind, index, fallback, context) if plain else replace(kind, index, fallback, context)
 
         return lambda page_html: self.marks.replace(page_html, checked)

@@ -11,11 +11,19 @@ processor              priority  why
 =====================  ========  ==============================================
 note definitions       17        before link references (15), which would
                                  otherwise read ``[^n]: text`` as a link target
-inline constructs      175       after escapes (180) and code spans (190), so
-                                 ``\\@`` and code are left alone; before links
-                                 (160), which would read ``[@key]`` as a link
-note holder            50        attaches note texts to the tree before inline
-                                 processing (20), so citations in notes work
+note holder            50        attaches note texts to the tree, so that
+                                 citations in notes are read like any other
+constructs             25        after the note holder, before inline patterns
+                                 (20): each element's text is read as pandoc
+                                 reads it (``syntax.constructs``), in document
+                                 order, so clusters and notes are numbered in
+                                 reading order; code, escapes and links are
+                                 still as written, and read whole there
+contexts               7         after inline patterns and attribute lists (8):
+                                 a placeholder that ended up inside a link's
+                                 text is marked to be rendered without links,
+                                 one inside an attribute (an image's alt text)
+                                 becomes text-only
 =====================  ========  ==============================================
 """
 
@@ -28,17 +36,15 @@ import xml.etree.ElementTree as etree
 from markdown import Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
-from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .brief import PageRecord
-from .syntax import INLINE_RE, NOTE_DEF_RE, kind_of, parse_cluster, parse_interview_ids, parse_intext
+from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
 
-_STASH_RE = re.compile("\x02klzzwxh:(\\d+)\x03")
-_STASH_BEFORE_RE = re.compile("\x02klzzwxh:(\\d+)\x03\\Z")
 _RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
+_UNREAD_TAGS = frozenset({"pre", "code", "script", "style"})
 
 
 FOOTNOTE_EXTENSIONS = ("footnotes", "markdown.extensions.footnotes")
@@ -63,87 +69,113 @@ class BriefExtension(Extension):
             md.ESCAPED_CHARS.append("@")
         holder: list[etree.Element] = []  # this conversion's note definitions
         md.parser.blockprocessors.register(NoteDefinitionProcessor(md.parser, self, holder), "ntsbrief_notes", 17)
-        md.inlinePatterns.register(BriefInlineProcessor(INLINE_RE, md, self), "ntsbrief", 175)
         md.treeprocessors.register(NoteHolderTreeprocessor(md, self, holder), "ntsbrief_notes", 50)
+        md.treeprocessors.register(ConstructTreeprocessor(md, self), "ntsbrief", 25)
+        md.treeprocessors.register(ContextTreeprocessor(md, self), "ntsbrief_contexts", 7)
 
 
-def _stashed(md: Markdown, ident: str):
-    """What a Python-Markdown inline placeholder stands for (text or element)."""
-    try:
-        return md.treeprocessors["inline"].stashed_nodes.get(ident)
-    except KeyError:
-        return None
+class ConstructTreeprocessor(Treeprocessor):
+    """Citations, note references and interview references become placeholders:
+    raw HTML in Python-Markdown's stash, which later patterns leave alone."""
 
-
-def _source(md: Markdown, text: str) -> str:
-    """Inline text as the author wrote it: escapes back to ``\\x``, code to backticks."""
-    if "\x02" not in text:
-        return text  # nothing stashed in it: the common case
-    def restore(match: re.Match) -> str:
-        value = _stashed(md, match.group(1))
-        if isinstance(value, str):
-            return "\\" + value if len(value) == 1 else value  # an escaped character
-        if value is None:
-            return ""
-        inner = "".join(value.itertext())
-        return f"`{inner}`" if value.tag == "code" else inner
-
-    return _STASH_RE.sub(restore, text)
-
-
-def _placeholder(md: Markdown, page: PageRecord, kind: str, index: int, raw: str) -> str:
-    """Raw HTML, stashed: Python-Markdown then carries a string, not an element it
-    would have to place in the tree and serialise (a brief has thousands)."""
-    tag = page.marks.ref_tag
-    # The raw text is what the reader sees if the placeholder is never resolved.
-    return md.htmlStash.store(f'<{tag} kind="{kind}" n="{index}">{html.escape(raw, quote=False)}</{tag}>')
-
-
-class BriefInlineProcessor(InlineProcessor):
-    def __init__(self, pattern: re.Pattern, md: Markdown, extension: BriefExtension):
-        super().__init__(pattern.pattern, md)
-        self.compiled_re = pattern
+    def __init__(self, md: Markdown, extension: BriefExtension):
+        super().__init__(md)
         self.extension = extension
 
-    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 - Python-Markdown API
+    def run(self, root):
         page = self.extension.page
-        kind = kind_of(m)
-        if page is None or kind == "skip" or self._follows_element(m, data):
-            return None, None, None
-        raw = _source(self.md, m.group(0))
-        if kind == "note":
-            return _placeholder(self.md, page, "note", page.use_note(m.group("note"), raw), raw), m.start(0), m.end(0)
-        if kind == "interviews":
-            element = etree.Element("span", {"class": "ntsbrief-interviews"})
-            element.text = AtomicString(page.interviews(raw, parse_interview_ids(_source(self.md, m.group("interviews")))))
-            return element, m.start(0), m.end(0)
-        if m.group("cluster") is not None:
-            cluster = parse_cluster(_source(self.md, m.group("cluster")))
-            if cluster is None:
-                return None, None, None
+        if page is None:
+            return
+        page.fences = "fenced_code_block" in self.md.preprocessors  # what the source scan must blank
+        self._element(root, page)
+
+    def _element(self, element: etree.Element, page: PageRecord) -> None:
+        if element.tag in _UNREAD_TAGS:
+            return
+        element.text = self._text(element.text, page)
+        for child in element:
+            self._element(child, page)
+            child.tail = self._text(child.tail, page)
+
+    def _text(self, text: str | None, page: PageRecord) -> str | None:
+        if not text or isinstance(text, AtomicString) or not _may_hold_constructs(text):
+            return text
+        found = constructs(text)
+        if not found:
+            return text
+        pieces, last = [], 0
+        for construct in found:
+            raw = text[construct.start:construct.end]
+            pieces.append(text[last:construct.start])
+            pieces.append(self._placeholder(page, construct, raw))
+            last = construct.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def _placeholder(self, page: PageRecord, construct, raw: str) -> str:
+        if construct.kind == "interviews":
+            note = page.interviews(raw, parse_interview_ids(construct.label))
+            return self.md.htmlStash.store(f'<span class="ntsbrief-interviews">{html.escape(note, quote=False)}</span>')
+        if construct.kind == "note":
+            index = page.use_note(construct.label, raw)
         else:
-            cluster = parse_intext(m.group("intext"), _source(self.md, m.group("intext_suffix") or ""))
-        return _placeholder(self.md, page, "cite", page.cite(raw, cluster), raw), m.start(0), m.end(0)
+            index = page.cite(raw, construct.cluster, construct.nested)
+        tag = page.marks.ref_tag
+        # The raw text is what the reader sees if the placeholder is never resolved.
+        return self.md.htmlStash.store(f'<{tag} kind="{"cite" if construct.kind == "cluster" else "note"}" '
+                                       f'n="{index}">{html.escape(raw, quote=False)}</{tag}>')
 
 
-    def _follows_element(self, m: re.Match, data: str) -> bool:
-        """``@key`` right after code or another citation is not a citation, as
-        after a word; after an escaped character (``\\[@key``) it is."""
-        if m.group("intext") is None:
-            return False
-        before = _STASH_BEFORE_RE.search(data, 0, m.start())
-        if before is None:
-            return False
-        value = _stashed(self.md, before.group(1))
-        if not isinstance(value, str):
-            return True  # code, emphasis and other elements
-        # Another citation or note marker: raw HTML in Python-Markdown's stash.
-        raw = _RAW_RE.fullmatch(value)
-        return raw is not None and self._is_placeholder(self.md.htmlStash.rawHtmlBlocks[int(raw.group(1))])
+def _may_hold_constructs(text: str) -> bool:
+    return "@" in text or "[" in text
 
-    def _is_placeholder(self, block) -> bool:
+
+class ContextTreeprocessor(Treeprocessor):
+    """A citation inside a link's text is shown without links of its own (a link
+    in a link is invalid HTML); one inside an attribute, as text only."""
+
+    def __init__(self, md: Markdown, extension: BriefExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root):
         page = self.extension.page
-        return isinstance(block, str) and page is not None and block.startswith(f"<{page.marks.ref_tag} ")
+        if page is None or not self.md.htmlStash.rawHtmlBlocks:
+            return
+        self._walk(root, page, in_link=False)
+
+    def _walk(self, element: etree.Element, page: PageRecord, in_link: bool) -> None:
+        in_link = in_link or element.tag == "a"
+        for name, value in element.attrib.items():
+            if "\x02" in value:
+                element.set(name, _RAW_RE.sub(lambda m: self._as_attribute(m, page), value))
+        if in_link:
+            for text in (element.text, *(child.tail for child in element)):
+                if text and "\x02" in text:
+                    for match in _RAW_RE.finditer(text):
+                        self._restash(int(match.group(1)), page, 'in="link"')
+        for child in element:
+            self._walk(child, page, in_link)
+
+    def _restash(self, index: int, page: PageRecord, context: str) -> None:
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        block = blocks[index] if index < len(blocks) else None
+        opening = f"<{page.marks.ref_tag} "
+        if isinstance(block, str) and block.startswith(opening) and " in=" not in block.split(">", 1)[0]:
+            head, rest = block.split(">", 1)
+            blocks[index] = f"{head} {context}>{rest}"
+
+    def _as_attribute(self, match: re.Match, page: PageRecord) -> str:
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        index = int(match.group(1))
+        block = blocks[index] if index < len(blocks) else None
+        if isinstance(block, str):
+            found = page.marks.found(block)
+            if found:
+                kind, n = found[0]
+                return page.marks.attribute_mark(kind, n)
+            return html.unescape(re.sub(r"<[^>]+>", "", block))  # interview text: its words
+        return match.group(0)
 
 
 class NoteDefinitionProcessor(BlockProcessor):

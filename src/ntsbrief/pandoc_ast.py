@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from .syntax import markdown_words, parse_cluster
+from .syntax import markdown_words, read_cluster
 
 # Words whose reading is certain: letters, digits and punctuation that no
 # Markdown rule (emphasis, smart quotes and dashes, ellipses, links) touches.
@@ -24,7 +24,6 @@ _PLAIN_WORD_RE = re.compile(r"^(?:[^\W_]|[,()\u2013\u2014])+$")
 ABBREVIATIONS = frozenset({"p.", "pp.", "chap.", "ch.", "sec.", "vol.", "fig.", "n.", "nn.", "cf.", "e.g.",
                            "i.e.", "ed.", "eds.", "ff.", "col.", "pt.", "bk.", "No."})
 _DIV_ID_RE = re.compile(r"c(\d+)")
-_INTEXT_RE = re.compile(r"^@\{(?P<key>[^{}\n]+)\}(?: \[(?P<suffix>[^\[\]\n]*)\])?$")
 
 
 def _inlines(text: str) -> list[dict] | None:
@@ -56,28 +55,24 @@ def _citation(key: str, prefix: list[dict], suffix: list[dict], mode: str, note:
 def cite(source: str, note: int) -> dict | None:
     """The Cite inline for a cluster as ``Cluster.pandoc_text`` writes it; None
     when its affixes need pandoc's Markdown reader."""
-    intext = _INTEXT_RE.match(source)
-    if intext:
-        suffix = _inlines(intext["suffix"] or "")
-        if suffix is None:
-            return None
-        citations = [_citation(intext["key"], [], suffix, "AuthorInText", note)]
-    elif source.startswith("[") and source.endswith("]"):
-        cluster = parse_cluster(source[1:-1])
-        if cluster is None:
-            return None
-        citations = []
-        for item in cluster.items:
-            prefix = _inlines(item.prefix)
-            suffix = _inlines(item.suffix)
-            if prefix is None or suffix is None:
-                return None
-            if item.suffix[:1] in (" ", "\t", "\n") and suffix:
-                suffix.insert(0, {"t": "Space"})  # "[@a 12]": the reader keeps that space
-            mode = "SuppressAuthor" if item.suppress_author else "NormalCitation"
-            citations.append(_citation(item.key, prefix, suffix, mode, note))
-    else:
+    found = read_cluster(source)
+    if found is None or found.end != len(source):
         return None
+    citations = []
+    for n, item in enumerate(found.cluster.items):
+        prefix = _inlines(item.prefix)
+        suffix = _inlines(item.suffix)
+        if prefix is None or suffix is None:
+            return None
+        if item.suffix[:1] in (" ", "\t", "\n") and suffix:
+            suffix.insert(0, {"t": "Space"})  # "[@a 12]": the reader keeps that space
+        if item.suppress_author:
+            mode = "SuppressAuthor"
+        elif n == 0 and found.cluster.textual:
+            mode = "AuthorInText"
+        else:
+            mode = "NormalCitation"
+        citations.append(_citation(item.key, prefix, suffix, mode, note))
     return {"t": "Cite", "c": [citations, [{"t": "Str", "c": source}]]}
 
 

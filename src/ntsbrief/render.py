@@ -55,16 +55,32 @@ class Marks:
         self.ref_tag = f"ntsbrief-ref-{self.token}"
         self.notedef_tag = f"ntsbrief-notedef-{self.token}"
         self.holder_class = f"ntsbrief-notedefs-{self.token}"
-        self._ref = re.compile(rf'<{self.ref_tag} kind="(cite|note)" n="(\d+)">(.*?)</{self.ref_tag}>', re.DOTALL)
+        # A placeholder in text (in="link": inside a link's text), or in an attribute value.
+        self._ref = re.compile(rf'<{self.ref_tag} kind="(cite|note)" n="(\d+)"(?: in="(link)")?>(.*?)</{self.ref_tag}>'
+                               rf'|{self.ref_tag}-(cite|note)-(\d+)-attr', re.DOTALL)
         self._notedef = re.compile(rf'<{self.notedef_tag} n="(\d+)">(.*?)</{self.notedef_tag}>', re.DOTALL)
         self._holder = re.compile(rf'<div class="{self.holder_class}">(.*)</div>\s*$', re.DOTALL)
 
-    def replace(self, page_html: str, render: Callable[[str, int, str], str]) -> str:
-        """Replace each placeholder by ``render(kind, n, fallback_html)``."""
-        return self._ref.sub(lambda m: render(m.group(1), int(m.group(2)), m.group(3)), page_html)
+    def attribute_mark(self, kind: str, n: int) -> str:
+        """A placeholder inside an attribute value: letters, digits and dashes only."""
+        return f"{self.ref_tag}-{kind}-{n}-attr"
+
+    def replace(self, page_html: str, render: Callable[[str, int, str, str], str]) -> str:
+        """Replace each placeholder by ``render(kind, n, fallback_html, context)``,
+        context being "text", "link" (inside a link's text) or "attribute"."""
+        def one(m: re.Match) -> str:
+            if m.group(1) is None:
+                return render(m.group(5), int(m.group(6)), "", "attribute")
+            return render(m.group(1), int(m.group(2)), m.group(4), m.group(3) or "text")
+
+        return self._ref.sub(one, page_html)
+
+    def in_attributes(self, fragment: str) -> list[tuple[str, int]]:
+        """The placeholders of ``fragment`` that are inside attribute values."""
+        return [(m.group(5), int(m.group(6))) for m in self._ref.finditer(fragment) if m.group(1) is None]
 
     def found(self, fragment: str) -> list[tuple[str, int]]:
-        return [(m.group(1), int(m.group(2))) for m in self._ref.finditer(fragment)]
+        return [(m.group(1) or m.group(5), int(m.group(2) or m.group(6))) for m in self._ref.finditer(fragment)]
 
     def split_definitions(self, page_html: str) -> tuple[str, dict[int, str]]:
         """Take the rendered note definitions out of a page's HTML."""
@@ -104,12 +120,18 @@ def ref_linker(ref_href: Callable[[str], str]) -> Callable[[str, list[str], str]
             found = links[match.group(1)] = f'href="{esc(ref_href(html.unescape(match.group(1))))}"'
         return found
 
-    def citation_html(cite_id: str, keys: list[str], formatted: str) -> str:
-        """A formatted cluster, each cited work linked to its reference entry."""
-        return (f'<span class="citation" id="{esc(cite_id)}" data-cites="{esc(" ".join(keys))}">'
-                f"{_REF_HREF_RE.sub(link, formatted)}</span>")
+    def citation_html(cite_id: str, keys: list[str], formatted: str, linked: bool = True) -> str:
+        """A formatted cluster, each cited work linked to its reference entry
+        (unless ``linked`` is false: the citation is inside a link's text)."""
+        body = _REF_HREF_RE.sub(link, formatted) if linked else _LINK_RE.sub("", formatted)
+        return f'<span class="citation" id="{esc(cite_id)}" data-cites="{esc(" ".join(keys))}">{body}</span>'
 
     return citation_html
+
+
+def attribute_text(fragment: str) -> str:
+    """A fragment as an attribute value's text: no markup, quotes escaped."""
+    return as_text(fragment).replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def unresolved_citation_html(cite_id: str, text: str, unknown: list[str]) -> str:

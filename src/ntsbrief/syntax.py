@@ -1,9 +1,58 @@
-"""Pandoc citation syntax, note references and interview references.
+"""Pandoc's citation syntax, note references and interview references.
 
-One regular expression finds every construct the brief uses in inline text;
-the Markdown extension runs it where Python-Markdown hands over inline text
-(so code spans and blocks are already out of the way), and ``scan_source``
-runs it over the raw page to learn the line of each occurrence.
+pandoc's Markdown reader is the specification: a cluster is what pandoc reads
+as one ``Cite``, with the same works in the same order, the same modes and the
+same prefix and suffix text. The grammar below follows its citation parsers
+(``cite``, ``textualCite``, ``bareloc``, ``normalCite``, ``citeList``,
+``citation``, ``prefix``, ``suffix`` and ``citeKey`` in pandoc 3's
+``Readers/Markdown.hs`` and ``Parsing/Citations.hs``), written anew here:
+
+========================  =====================================================
+construct                 rule
+========================  =====================================================
+key                       ``@`` (``-@``: suppress the author), then a letter,
+                          digit or ``_``, then letters, digits, ``_``, and any
+                          of ``:.#$%&-+?<>~/`` followed by a letter, digit or
+                          ``_`` (``:`` or ``/`` also before ``/``); or
+                          ``@{...}``: balanced braces, no white space
+not after a word          a key cannot start right after a letter or digit, or
+                          after a ``.`` that ends a word (``x.@k``, ``x..@k``;
+                          ``x...@k`` has an ellipsis); after anything else --
+                          code, an escape, ``-``, ``/``, ``:``, ``,``,
+                          another citation -- it can (``x/@k`` cites ``k``)
+bracketed cluster         ``[`` items separated by ``;`` ``]``, not followed at
+                          once by ``(`` (a link), ``{attributes}`` (a span) or
+                          ``[...]`` (a reference link); ``[@k]:`` mid-paragraph
+                          is a citation
+item                      prefix, key, suffix
+prefix                    text up to the key; it cannot hold ``;`` or end the
+                          cluster; a glued prefix (``[e.g.,@k]``) is a prefix
+suffix                    text after the key up to ``;`` or ``]``; brackets,
+                          code, escapes and HTML inside are skipped whole
+in-text                   ``@k`` or ``-@k``, optionally followed (after spaces
+                          and at most one line break) by ``[cluster]`` -- its
+                          works join this one (``@a [-@b 30; see @c]``: three
+                          works) -- or ``[suffix]`` or ``[suffix; items]``,
+                          itself not followed by ``[``, ``(`` or ``{``
+not a cluster             a bracket that is not a cluster is text, and the
+                          citations inside it are read (``[8 Hz; @k]`` cites
+                          ``k`` in the text)
+image text                ``![...]`` is never a cluster; citations in it are read
+line breaks               one line break is a space; a blank line ends
+                          everything (a paragraph)
+========================  =====================================================
+
+Two of pandoc's readings are not followed, by choice: a citation written inside
+another's prefix or suffix (``[@a, @b; @c]``: pandoc nests ``b`` in ``a``'s
+suffix and its citeproc then prints only ``b``) is kept as text and reported;
+a note reference inside a bracket (``[@a, see[^n]]``) keeps the note, and the
+bracket is not a cluster. Where Python-Markdown's block syntax differs from
+pandoc's (README, "Where the site and pandoc differ"), the site follows
+Python-Markdown.
+
+The same reader serves the Markdown extension (on each element's text, before
+Python-Markdown's inline patterns) and ``scan_source``/``predict_clusters``
+(on the page source, for line numbers and early formatting).
 """
 
 from __future__ import annotations
@@ -13,40 +62,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-# A citation key: pandoc's rules (starts with a letter, digit or "_"; internal
-# punctuation allowed, none trailing), or anything inside braces.
-_KEY = r"(?:\{[^{}\n]+\}|\w(?:[\w:.#$%&+?~/-]*\w)?)"
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
-# Characters after which "@" cannot start a citation: e-mail addresses, URLs,
-# paths and words (pandoc also requires a non-word character before "@").
-# Every branch below starts with a literal character and checks what precedes
-# it afterwards ("@(?<!x@)" rather than "(?<!x)@"): the regex engine can then
-# jump between candidate characters instead of trying each branch at every
-# position, which made this scan almost three times slower.
-_NOT_AFTER = r"[\w@\\/:.+=&%~-]"
-
-INLINE_RE = re.compile(
-    r"""
-    (?P<skip>
-        <(?:[A-Za-z/!?])[^>\n]*>                       # raw HTML tags and autolinks
-      | (?:https?|ftp|mailto|doi):[^\s<>\[\]()]+       # bare URLs
-      | www\.[^\s<>\[\]()]+
-      | \[(?<!\\\[)[^\[\]\n]*\](?:\([^()\n]*\)|\[(?![\^@-])[^\[\]\n@]*\])   # links: text and target
-    )
-    | \[(?<!\\\[)\^(?P<note>[^\]\s]+)\]                          # note reference [^label]
-    | \[(?<!\\\[)interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]    # [interviews: id, id]
-    | \[(?<!\\\[)(?P<cluster>(?:\{[^{}\n]*\}|[^\[\]{}])*?@(?:\{[^{}\n]*\}|[^\[\]{}])*)\]
-      (?![(:]|\[(?![\^@-]))                                         # [see @key, 12; @other]
-    | @(?<!""" + _NOT_AFTER + r"""@)(?P<intext>""" + _KEY + r""")   # @key [12]
-      (?:[ ]?\[(?P<intext_suffix>[^\[\]\n^][^\[\]\n]*)\](?![(\[]))?
-    """,
-    re.VERBOSE,
-)
-
-_ITEM_RE = re.compile(
-    r"^(?P<prefix>(?:.*\s)?)(?P<dash>-?)@(?P<key>" + _KEY + r")(?P<suffix>(?!\w).*)$",
-    re.DOTALL,
-)
+# ---------------------------------------------------------------- the data
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +78,13 @@ class CitationItem:
 
 @dataclass(frozen=True, slots=True)  # slots: a large brief holds tens of thousands
 class Cluster:
-    """One citation as written: ``[see @a, 12; @b]`` or ``@a [12]``."""
+    """One citation as written: ``[see @a, 12; @b]`` or ``@a [12]``.
+
+    ``textual``: written ``@a ...`` in the text; its first item is then cited
+    author-in-text (or, written ``-@a``, with the author suppressed)."""
 
     items: tuple[CitationItem, ...]
-    author_in_text: bool = False
+    textual: bool = False
     keys: list[str] = field(init=False, compare=False, repr=False)
     # The cluster in pandoc Markdown, on one line, keys braced and given as pandoc
     # can read them (``alias``): the form sent to citeproc and cached.
@@ -72,16 +94,20 @@ class Cluster:
         object.__setattr__(self, "keys", [item.key for item in self.items])  # frozen: set once, here
         object.__setattr__(self, "pandoc_text", self._pandoc_text())
 
+    @property
+    def author_in_text(self) -> bool:
+        return self.textual and not self.items[0].suppress_author
+
     def _pandoc_text(self) -> str:
-        if self.author_in_text:
-            item = self.items[0]
-            suffix = _one_line(item.suffix)
-            return f"@{{{alias(item.key)}}}" + (f" [{suffix}]" if suffix else "")
-        parts = []
-        for item in self.items:
-            dash = "-" if item.suppress_author else ""
-            parts.append(f"{item.prefix}{dash}@{{{alias(item.key)}}}{item.suffix}")
-        return _one_line("[" + ";".join(parts) + "]")
+        parts = [f"{item.prefix}{'-' if item.suppress_author else ''}@{{{alias(item.key)}}}{item.suffix}"
+                 for item in self.items]
+        if not self.textual:
+            return _one_line("[" + "; ".join(parts) + "]")
+        first = self.items[0]
+        head = f"{'-' if first.suppress_author else ''}@{{{alias(first.key)}}}"
+        # "@a [12; @b]" (a locator, then works) or "@a [see @b]" (works only)
+        inside = "; ".join(([first.suffix] if markdown_words(first.suffix) else []) + parts[1:])
+        return _one_line(f"{head} [{inside}]") if inside else head
 
 
 _PANDOC_KEY_RE = re.compile(r"[\w][\w:.\-/]*")
@@ -108,38 +134,426 @@ def _one_line(text: str) -> str:
     return " ".join(markdown_words(text))
 
 
-def _key(text: str) -> str:
-    return text[1:-1] if text.startswith("{") else text
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A citation cluster read from text: ``text[start:end]``."""
+
+    cluster: Cluster
+    start: int
+    end: int
+    nested: tuple[str, ...] = ()  # keys cited inside an affix, kept as text
 
 
-_ITEM_SEPARATOR_RE = re.compile(r";(?![^{]*\})")  # a ";" not inside {braces}
+# ---------------------------------------------------------------- the reader
+
+_KEY_PUNCTUATION = frozenset(":.#$%&-+?<>~/")
+_SPACES = " \t"
+# Spans read whole, as pandoc and Python-Markdown do: Python-Markdown's
+# placeholders (code, escapes, raw HTML already taken out), escaped characters
+# (pandoc escapes any symbol), raw HTML tags, comments and autolinks, and
+# attribute lists.
+_ATOM_RE = re.compile(
+    r"""\x02[^\x02\x03\n]*\x03
+      | \\[^\w\s]
+      | <!--.*?-->
+      | </?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>
+      | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>
+      | <[^<>\s@]+@[^<>\s@]+>
+      | \{:?[ \t]*(?:(?:\#[^\s{}]+|\.[^\s{}]+|[\w:.-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}"']+))[ \t]*)+\}""",
+    re.VERBOSE | re.DOTALL,
+)
+_ATOM_STARTS = frozenset("\x02\\<{`")
+_BACKTICKS = BacktickInlineProcessor(BACKTICK_RE)  # Python-Markdown's own pairing of backtick runs
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*(?:\n|\Z)")
+_ENCLOSURE_RES = {
+    "*": re.compile(r"(\*{1,3})(?![\s*])(?:[^*\\]|\\.|\*(?!\1))*?(?<![\s*\\])\1(?!\*)", re.DOTALL),
+    "_": re.compile(r"(_{1,3})(?![\s_])(?:[^_\\]|\\.|_(?!\1))*?(?<![\s_\\])\1(?![_\w])", re.DOTALL),
+    '"': re.compile(r'"(?!\s)[^"]*?(?<!\s)"', re.DOTALL),
+    "'": re.compile(r"'(?!\s)[^']*?(?<!\s)'(?!\w)", re.DOTALL),
+    "$": re.compile(r"\$\$.+?\$\$|\$(?![\s$])(?:[^$\\]|\\.)*?(?<![\s\\])\$(?!\d)", re.DOTALL),
+}
+_ATTRIBUTES_RE = re.compile(
+    r"""\{[ \t\n]*(?:(?:\#[^\s{}]+|\.[^\s{}]+|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+)|-)[ \t\n]*)*\}""")
+
+
+class _Reader:
+    """pandoc's citation parsers over one text (positions are indexes into it).
+
+    Each method takes a position and returns where it ends, or None where
+    pandoc's parser fails; nothing is consumed on failure."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.n = len(text)
+        self.atom_ends: set[int] = set()  # positions after which no word ends (see after_word)
+        self.nested: list[str] = []
+        self.nested_at: set[int] = set()  # the "@" of citations inside affixes
+
+    # -- characters ----------------------------------------------------------
+
+    def atom(self, i: int) -> int | None:
+        """End of the span read whole that starts at ``i``, if one does."""
+        c = self.text[i]
+        if c not in _ATOM_STARTS:
+            return None
+        if c == "`":
+            start, end = _BACKTICKS.find_code_spans(i, self.text)
+            if end is None:  # no closing run: the backticks are text
+                j = i
+                while j < self.n and self.text[j] == "`":
+                    j += 1
+                return j
+            return end + (start - i)
+        match = _ATOM_RE.match(self.text, i)
+        return match.end() if match else None
+
+    def after_word(self, i: int) -> bool:
+        """Whether ``i`` directly follows a word as pandoc's ``str`` reads it
+        (letters and digits, and a "." not followed by another)."""
+        j = i
+        while j > 0 and self.text[j - 1] == "." and j not in self.atom_ends:
+            j -= 1
+        dots = i - j
+        if dots:
+            if j > 0 and self.text[j - 1] == "\\" and j not in self.atom_ends:
+                dots -= 1  # "\." is an escaped dot, not a word's
+            return dots % 3 != 0  # "..." is an ellipsis
+        return i > 0 and i not in self.atom_ends and self.text[i - 1].isalnum()
+
+    def blank_line_at(self, i: int) -> bool:
+        return self.text[i] == "\n" and _BLANK_LINE_RE.match(self.text, i) is not None
+
+    def spnl(self, i: int) -> int | None:
+        """Spaces, at most one line break, spaces; fails before a blank line."""
+        text, n = self.text, self.n
+        while i < n and text[i] in _SPACES:
+            i += 1
+        if i < n and text[i] == "\n":
+            i += 1
+            while i < n and text[i] in _SPACES:
+                i += 1
+        if i < n and text[i] == "\n":
+            return None
+        return i
+
+    # -- keys ----------------------------------------------------------------
+
+    def key(self, i: int) -> tuple[int, str, bool] | None:
+        """``(end, key, suppress_author)`` of a key at ``i``."""
+        text, n = self.text, self.n
+        if i >= n or self.after_word(i):
+            return None
+        suppress = text[i] == "-"
+        j = i + 1 if suppress else i
+        if j + 1 >= n or text[j] != "@":
+            return None
+        j += 1
+        c = text[j]
+        if c.isalnum() or c == "_" or c == "*":
+            k = j + 1
+            while k < n:
+                c = text[k]
+                if c.isalnum() or c == "_":
+                    k += 1
+                elif c in _KEY_PUNCTUATION and k + 1 < n and (text[k + 1].isalnum() or text[k + 1] == "_"):
+                    k += 1
+                elif c in ":/" and k + 1 < n and text[k + 1] == "/":
+                    k += 1
+                else:
+                    break
+            self.atom_ends.add(k)  # pandoc's key is no word: "@a@b" is two citations
+            return k, text[j:k], suppress
+        if c == "{":
+            depth, k = 0, j
+            while k < n:
+                c = text[k]
+                if c.isspace():
+                    return None
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                    if depth == 0:
+                        self.atom_ends.add(k + 1)
+                        return k + 1, text[j + 1:k], suppress
+                k += 1
+        return None
+
+    # -- inline material -----------------------------------------------------
+
+    def inline(self, i: int) -> int | None:
+        """Past one piece of inline material at ``i`` (None: a blank line, the
+        end of the text, or a note reference, which no cluster may hold)."""
+        text = self.text
+        if i >= self.n or self.blank_line_at(i):
+            return None
+        end = self.atom(i)
+        if end is not None:
+            self.atom_ends.add(end)
+            return end
+        c = text[i]
+        if c in "*_\"'$":
+            end = self.enclosure(i)
+            if end is not None:
+                self.atom_ends.add(end)
+                return end
+        if c == "[":
+            if text.startswith("[^", i):
+                return None
+            nested = self.normal_cite(i)
+            if nested is not None:
+                self.mark_nested(i, nested[1], nested[0])
+                return nested[1]
+            end = self.balanced(i)
+            if end is None:
+                return i + 1
+            source = self.source(end)
+            return source if source is not None else end
+        if c == "@" or c == "-":
+            found = self.textual(i)
+            if found is not None:
+                self.mark_nested(i, found[1], found[0])
+                return found[1]
+            if c == "-":  # pandoc's smart dashes: "--" and "---" are one piece
+                return i + (3 if text.startswith("---", i) else 2 if text.startswith("--", i) else 1)
+            label = _EXAMPLE_LABEL_RE.match(text, i)
+            if label is not None:  # an example reference ("@x" as text); no word ends it
+                self.atom_ends.add(label.end())
+                return label.end()
+        return i + 1
+
+    def enclosure(self, i: int) -> int | None:
+        """Past emphasis, a quotation or math that starts at ``i``: pandoc reads
+        them whole, so a ";" or "]" inside does not end a prefix or suffix."""
+        c = self.text[i]
+        if c == "_" and self.after_word(i):
+            return None  # intraword underscores
+        if c == "'" and i > 0 and self.text[i - 1].isalnum():
+            return None  # an apostrophe
+        pattern = _ENCLOSURE_RES[c]
+        match = pattern.match(self.text, i)
+        if match is None or _BLANK_LINE_RE.search(match.group(0)):
+            return None
+        return match.end()
+
+    def mark_nested(self, start: int, end: int, items: list[CitationItem]) -> None:
+        """A citation inside a prefix or suffix: its keys are kept as text."""
+        self.nested.extend(item.key for item in items)
+        j = start
+        while j < end:
+            atom = self.atom(j) if self.text[j] in _ATOM_STARTS else None
+            if atom is not None and atom > j:
+                j = atom
+                continue
+            if self.text[j] == "@" and (self.key(j) is not None or (j > start and self.key(j - 1) is not None)):
+                self.nested_at.add(j)
+            j += 1
+
+    def balanced(self, i: int) -> int | None:
+        """Past the ``]`` that closes the ``[`` at ``i``."""
+        depth, j = 0, i
+        while j < self.n:
+            end = self.atom(j) if self.text[j] in _ATOM_STARTS else None
+            if end is not None:
+                j = end
+                continue
+            c = self.text[j]
+            if c == "[":
+                depth += 1
+            elif c == "]":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            elif c == "\n" and self.blank_line_at(j):
+                return None
+            j += 1
+        return None
+
+    def source(self, i: int) -> int | None:
+        """Past a link destination ``(...)`` at ``i`` (balanced parentheses)."""
+        if i >= self.n or self.text[i] != "(":
+            return None
+        depth, j = 0, i
+        while j < self.n:
+            c = self.text[j]
+            if c == "\\" and j + 1 < self.n:
+                j += 2
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            elif c == "\n" and self.blank_line_at(j):
+                return None
+            j += 1
+        return None
+
+    def not_a_link_after(self, i: int) -> bool:
+        """pandoc's test after a cluster's ``]``: no destination, attributes or label."""
+        text = self.text
+        if i >= self.n:
+            return True
+        if text[i] == "(":
+            return self.source(i) is None
+        if text[i] == "{":
+            return _ATTRIBUTES_RE.match(text, i) is None
+        if text[i] == "[":
+            return text.startswith("[^", i) or self.balanced(i) is None
+        return True
+
+    # -- clusters ------------------------------------------------------------
+
+    def prefix(self, i: int) -> tuple[int, int] | None:
+        """``(end of the prefix, where its key starts)``."""
+        text, j = self.text, i
+        while True:
+            if j >= self.n:
+                return None
+            c = text[j]
+            if c == "]":
+                return j, j + 1  # pandoc's prefix may end at "]": a key must follow it
+            if c == ";":
+                return None
+            if c in "@-" and self.key(j) is not None:
+                return j, j
+            end = self.inline(j)
+            if end is None:
+                return None
+            j = end
+
+    def suffix(self, i: int) -> int:
+        j = i
+        while j < self.n and self.text[j] not in ";]":
+            end = self.inline(j)
+            if end is None:
+                break
+            j = end
+        return j
+
+    def citation(self, i: int) -> tuple[CitationItem, int] | None:
+        found = self.prefix(i)
+        if found is None:
+            return None
+        prefix_end, key_at = found
+        key = self.key(key_at)
+        if key is None:
+            return None
+        key_end, name, suppress = key
+        if self.spnl(key_end) is None:
+            return None
+        end = self.suffix(key_end)
+        return CitationItem(name, self.affix(i, prefix_end), self.affix(key_end, end), suppress), end
+
+    def affix(self, start: int, end: int) -> str:
+        """A prefix or suffix as written, citations inside it escaped as text."""
+        piece = self.text[start:end]
+        inside = sorted(p for p in self.nested_at if start <= p < end)
+        if not inside:
+            return piece
+        out, last = [], start
+        for at in inside:
+            out.append(self.text[last:at] + "\\")
+            last = at
+        return "".join(out) + self.text[last:end]
+
+    def cite_list(self, i: int) -> tuple[list[CitationItem], int] | None:
+        first = self.citation(i)
+        if first is None:
+            return None
+        items, j = [first[0]], first[1]
+        while j < self.n and self.text[j] == ";":
+            start = self.spnl(j + 1)
+            following = self.citation(start) if start is not None else None
+            if following is None:
+                return None
+            items.append(following[0])
+            j = following[1]
+        return items, j
+
+    def normal_cite(self, i: int) -> tuple[list[CitationItem], int] | None:
+        """``[items]`` at ``i``: the items and the end."""
+        if self.text[i] != "[":
+            return None
+        start = self.spnl(i + 1)
+        found = self.cite_list(start) if start is not None else None
+        if found is None:
+            return None
+        items, j = found
+        j = self.spnl(j)
+        if j is None or j >= self.n or self.text[j] != "]":
+            return None
+        if not self.not_a_link_after(j + 1):
+            return None
+        return items, j + 1
+
+    def textual(self, i: int) -> tuple[list[CitationItem], int] | None:
+        """``@key``, maybe with ``[...]`` after it: the items and the end."""
+        key = self.key(i)
+        if key is None:
+            return None
+        key_end, name, suppress = key
+        first = CitationItem(name, suppress_author=suppress)
+        j = self.spnl(key_end)
+        if j is not None and j < self.n and self.text[j] == "[":
+            bracketed = self.normal_cite(j)
+            if bracketed is not None:
+                return [first, *bracketed[0]], bracketed[1]
+            located = self.bare_locator(j, first)
+            if located is not None:
+                return located
+        return [first], key_end
+
+    def bare_locator(self, i: int, first: CitationItem) -> tuple[list[CitationItem], int] | None:
+        """``[suffix]`` or ``[suffix; items]`` after an in-text key."""
+        if self.text.startswith("[^", i):
+            return None
+        if self.spnl(i + 1) is None:
+            return None
+        end = self.suffix(i + 1)
+        items = [CitationItem(first.key, suffix=self.affix(i + 1, end), suppress_author=first.suppress_author)]
+        if end < self.n and self.text[end] == ";":
+            start = self.spnl(end + 1)
+            rest = self.cite_list(start) if start is not None else None
+            if rest is not None:
+                items += rest[0]
+                end = rest[1]
+        j = self.spnl(end)
+        if j is None or j >= self.n or self.text[j] != "]":
+            return None
+        if j + 1 < self.n and self.text[j + 1] in "[({":
+            return None
+        return items, j + 1
+
+    def read(self, i: int) -> Found | None:
+        """The cluster that starts at ``i`` (a ``[``, ``@`` or ``-``), if any."""
+        self.nested = []
+        if self.text[i] == "[":
+            found = self.normal_cite(i)
+            textual = False
+        else:
+            found = self.textual(i)
+            textual = True
+        if found is None:
+            return None
+        items, end = found
+        return Found(Cluster(tuple(items), textual=textual), i, end, tuple(self.nested))
+
+
+def read_cluster(text: str, start: int = 0) -> Found | None:
+    """The citation cluster pandoc reads at ``text[start]``, if any."""
+    return _Reader(text).read(start)
 
 
 @lru_cache(maxsize=1 << 15)
 def parse_cluster(body: str) -> Cluster | None:
-    """Parse the inside of ``[...]``; None if it is not a citation cluster.
+    """``[body]`` read as a bracketed cluster on its own; None if it is not one.
 
-    Remembered (clusters are immutable): a live preview converts every page again
-    after each edit, and a first build reads each cluster twice (guess, then page)."""
-    items = []
-    for part in _ITEM_SEPARATOR_RE.split(body):
-        match = _ITEM_RE.match(part)
-        if match is None:
-            return None
-        items.append(
-            CitationItem(
-                key=_key(match["key"]),
-                prefix=match["prefix"],
-                suffix=match["suffix"],
-                suppress_author=bool(match["dash"]),
-            )
-        )
-    return Cluster(tuple(items)) if items else None
-
-
-@lru_cache(maxsize=1 << 13)  # as parse_cluster
-def parse_intext(key: str, suffix: str | None) -> Cluster:
-    return Cluster((CitationItem(_key(key), suffix=suffix or ""),), author_in_text=True)
+    Remembered (clusters are immutable): the batch for pandoc reads each again."""
+    text = f"[{body}]"
+    found = read_cluster(text)
+    return found.cluster if found is not None and found.end == len(text) else None
 
 
 def parse_interview_ids(text: str) -> list[str]:
@@ -151,15 +565,117 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+# ---------------------------------------------------------------- inline text
+
+NOTE_REF_RE = re.compile(r"\[\^(?P<note>[^\]\s]+)\]")
+INTERVIEWS_RE = re.compile(r"\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]")
+# Where something may start: a bracket, a key, or a span read whole.
+_TRIGGER_RE = re.compile(r"[\[@`\\<{\x02]|-(?=@)")
+_EXAMPLE_LABEL_RE = re.compile(r"@[^\W_]+(?:[_-][^\W_]+)*")
+
+
+def _dash_run(text: str, i: int) -> int:
+    """How many dashes end at ``text[i]``."""
+    j = i
+    while j > 0 and text[j - 1] == "-":
+        j -= 1
+    return i - j + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Construct:
+    """A citation, note reference or interview reference in inline text."""
+
+    kind: str  # "cluster", "note" or "interviews"
+    start: int
+    end: int
+    cluster: Cluster | None = None
+    label: str = ""  # the note's label, or the interview ids as written
+    nested: tuple[str, ...] = ()  # keys written inside a cluster's affixes (kept as text)
+
+
+def constructs(text: str) -> list[Construct]:
+    """Every construct in one run of inline text, in order, as pandoc reads it.
+
+    A bracket that is not a cluster is text: reading goes on inside it (so
+    the citations it holds are read), skipping a link's destination."""
+    reader = _Reader(text)
+    found: list[Construct] = []
+    skip: dict[int, int] = {}  # link destinations and labels: start -> end
+    i = 0
+    n = len(text)
+    while True:
+        match = _TRIGGER_RE.search(text, i)
+        if match is None:
+            return found
+        i = match.start()
+        inside = next((end for start, end in skip.items() if start <= i < end), None)
+        if inside is not None:  # a link's destination or label
+            i = inside
+            reader.atom_ends.add(i)
+            continue
+        c = text[i]
+        if c == "[":
+            note = NOTE_REF_RE.match(text, i)
+            if note is not None:
+                found.append(Construct("note", i, note.end(), label=note["note"]))
+                i = note.end()
+                reader.atom_ends.add(i)
+                continue
+            interviews = INTERVIEWS_RE.match(text, i)
+            if interviews is not None:
+                found.append(Construct("interviews", i, interviews.end(), label=interviews["interviews"]))
+                i = interviews.end()
+                reader.atom_ends.add(i)
+                continue
+        if c == "-" and _dash_run(text, i) % 3 != 1:
+            i += 1  # the dash ends an en or em dash (pandoc's "--", "---"): "@" follows text
+            continue
+        if c in "[@-":
+            cluster = reader.read(i)
+            if cluster is not None:
+                found.append(Construct("cluster", i, cluster.end, cluster.cluster, nested=cluster.nested))
+                i = cluster.end
+                reader.atom_ends.add(i)
+                continue
+            if c == "[":
+                end = reader.balanced(i)
+                if end is not None:  # a link or span: its text is read, its destination or label is not
+                    after = reader.source(end)
+                    if (after is None and end < n and text[end] == "[" and not text.startswith("[^", end)
+                            and reader.normal_cite(end) is None):  # "[a][@b]": "[@b]" is a citation
+                        after = reader.balanced(end)
+                    if after is not None:
+                        skip[end] = after
+            elif c == "@":
+                label = _EXAMPLE_LABEL_RE.match(text, i)
+                if label is not None:  # pandoc's example reference: "@x" as text, not a word
+                    i = label.end()
+                    reader.atom_ends.add(i)
+                    continue
+            i += 1
+            continue
+        end = reader.atom(i)
+        if end is None:
+            i += 1
+        else:
+            i = max(end, i + 1)
+            reader.atom_ends.add(i)
+
+
 # ---------------------------------------------------------------- source lines
 
 NOTE_DEF_RE = re.compile(r"^[ ]{0,3}\[\^(?P<label>[^\]\s]+)\]:", re.MULTILINE)
-_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^(?P=indent)?[ \t]*(?P=fence)[`~]*[ \t]*$|\Z)",
-                       re.MULTILINE | re.DOTALL)
-# A code span: not after a backslash, never across a blank line (as in Markdown).
-_CODE_SPAN_RE = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
+_FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE  # fenced_code's own: an unclosed fence is text
 _BLOCK_START_RE = re.compile(r"^[ ]{0,3}(?:(?:[-*+]|\d+[.)])[ \t]|\[\^[^\]]+\]:|[!?]{3}|/{3})")
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_QUOTE_MARKERS_RE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+", re.MULTILINE)
+# Python-Markdown's link reference definitions (its ReferenceProcessor): a whole
+# line, anywhere in a paragraph; pandoc only reads them at a block's start.
+_LINK_DEFINITION_RE = re.compile(
+    r"""^[ ]{0,3}\[(?!\^)[^\[\]]*\]:[ ]*(?:\n[ ]*)?[^\s]+[ ]*(?:\n[ ]*)?(?:(["'])(?:.*)\1[ ]*|\((?:.*)\)[ ]*)?$""",
+    re.MULTILINE)
+_BLOCKS_RE = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")  # runs of text without a blank line
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +689,15 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
-def _without_code(markdown: str) -> str:
-    """Fenced and indented code, HTML comments and code spans blanked, line breaks kept."""
-    text = _FENCE_RE.sub(_blank, markdown)
+def _inline_text(markdown: str, fences: bool) -> str:
+    """The page with what Markdown does not read as inline text blanked (fenced
+    and indented code, comments, block-quote markers, link definitions), every
+    line break kept, so that positions still give lines."""
+    text = _FENCE_RE.sub(_blank, markdown) if fences else markdown
     text = _COMMENT_RE.sub(_blank, text)
     text = _blank_indented_code(text)
-    return _CODE_SPAN_RE.sub(_blank, text)
+    text = _QUOTE_MARKERS_RE.sub(_blank, text)
+    return _LINK_DEFINITION_RE.sub(_blank, text)
 
 
 def _blank_indented_code(text: str) -> str:
@@ -206,47 +725,38 @@ def _blank_indented_code(text: str) -> str:
     return "\n".join(lines)
 
 
-def predict_clusters(markdown: str) -> tuple[Cluster, ...]:
-    """The citation clusters a page's source appears to hold (for early formatting)."""
-    clusters = []
-    for match in INLINE_RE.finditer(_without_code(markdown)):
-        if kind_of(match) != "cluster":
-            continue
-        cluster = (parse_cluster(match["cluster"]) if match["cluster"] is not None
-                   else parse_intext(match["intext"], match["intext_suffix"]))
-        if cluster is not None:
-            clusters.append(cluster)
-    return tuple(clusters)
+def _source_constructs(markdown: str, fences: bool) -> list[tuple[int, Construct]]:
+    """(offset, construct) for each construct of the page, block by block."""
+    text = _inline_text(markdown, fences)
+    found = []
+    for block in _BLOCKS_RE.finditer(text):
+        for construct in constructs(block.group(0)):
+            found.append((block.start(), construct))
+    return found
 
 
-def scan_source(markdown: str) -> list[Occurrence]:
-    """Every construct in the page source with its line, in source order.
+def predict_clusters(markdown: str, fences: bool = True) -> tuple[Cluster, ...]:
+    """The citation clusters a page's source holds (for early formatting).
 
-    Fenced code, code spans and HTML comments are blanked first (keeping line
-    breaks), so that what the Markdown parser will not see is not counted.
-    """
-    text = _without_code(markdown)
+    ``fences``: whether ``` fences are code (MkDocs always enables them)."""
+    return tuple(c.cluster for _, c in _source_constructs(markdown, fences) if c.kind == "cluster")
+
+
+def scan_source(markdown: str, fences: bool = True) -> list[Occurrence]:
+    """Every construct in the page source with its line, in source order."""
+    text = _inline_text(markdown, fences)
     found: list[tuple[int, Occurrence]] = []
     defs = set()
     for match in NOTE_DEF_RE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         found.append((match.start(), Occurrence("notedef", match["label"], line)))
         defs.add(match.start() + match.group(0).index("["))
-    for match in INLINE_RE.finditer(text):
-        kind = kind_of(match)
-        if kind == "skip" or (kind == "note" and match.start() in defs):
+    for offset, construct in _source_constructs(markdown, fences):
+        start = offset + construct.start
+        if construct.kind == "note" and start in defs:
             continue
-        line = text.count("\n", 0, match.start()) + 1
-        found.append((match.start(), Occurrence(kind, normalise(match.group(0)), line)))
+        line = text.count("\n", 0, start) + 1
+        raw = markdown[start: offset + construct.end]
+        found.append((start, Occurrence(construct.kind, normalise(_QUOTE_MARKERS_RE.sub("", raw)), line)))
     found.sort(key=lambda pair: pair[0])
     return [occurrence for _, occurrence in found]
-
-
-# The group an INLINE_RE match closes last names its branch (each branch's own groups).
-_KINDS = {"skip": "skip", "note": "note", "interviews": "interviews", "cluster": "cluster",
-          "intext": "cluster", "intext_suffix": "cluster"}  # author-in-text citations are clusters too
-
-
-def kind_of(match: re.Match) -> str:
-    """Which construct an ``INLINE_RE`` match is: skip, note, interviews or cluster."""
-    return _KINDS[match.lastgroup]
