@@ -625,3 +625,9 @@ def test_documented_key_characters_are_formatted(key):
 def test_unusual_key_characters_are_formatted(key):
     text, problems = _format_key(key)
     assert "Odd, 2001" in text and "Piper, 2005" in text, (text, problems)
+
+
+def test_attribute_without_a_value_is_no_traceback():
+    # attr_list keeps a bare word ("{: flag }") as an attribute whose value is None.
+    page_html, _, diagnostics = convert("Text [@piper2005] here.\n{: .c flag }\n", ["attr_list"])
+    assert "Piper" in page_html and not page_diagnostics(diagnostics)

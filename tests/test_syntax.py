@@ -142,3 +142,8 @@ def test_fences_are_code_only_where_the_extension_is_on():
     source = "See [see\n```\n@a, 3] and [@b].\n\n~~~\n[@c]\n~~~\n"
     assert [o.text for o in scan_source(source, fences=False)] == ["[see ``` @a, 3]", "[@b]", "[@c]"]
     assert [o.text for o in scan_source(source, fences=True)] == ["[see ``` @a, 3]", "[@b]"]
+
+
+def test_raw_html_blocks_are_not_scanned_as_python_markdown_does_not_read_them():
+    source = "<table><tr><td>\n[@a] in raw HTML\n</td></tr></table>\n\nText [@a] and <b>[@b]</b>.\n"
+    assert [(o.text, o.line) for o in scan_source(source)] == [("[@a]", 5), ("[@b]", 5)]

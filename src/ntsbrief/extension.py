@@ -147,7 +147,7 @@ class ContextTreeprocessor(Treeprocessor):
     def _walk(self, element: etree.Element, page: PageRecord, in_link: bool) -> None:
         in_link = in_link or element.tag == "a"
         for name, value in element.attrib.items():
-            if "\x02" in value:
+            if value and "\x02" in value:  # attr_list writes a bare word ({: .a flag}) as None
                 element.set(name, _RAW_RE.sub(lambda m: self._as_attribute(m, page), value))
         if in_link:
             for text in (element.text, *(child.tail for child in element)):

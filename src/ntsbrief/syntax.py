@@ -57,12 +57,15 @@ Python-Markdown's inline patterns) and ``scan_source``/``predict_clusters``
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from markdown import Markdown
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
 from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 # ---------------------------------------------------------------- the data
@@ -694,10 +697,36 @@ def _inline_text(markdown: str, fences: bool) -> str:
     and indented code, comments, block-quote markers, link definitions), every
     line break kept, so that positions still give lines."""
     text = _FENCE_RE.sub(_blank, markdown) if fences else markdown
+    text = _blank_html_blocks(text)
     text = _COMMENT_RE.sub(_blank, text)
     text = _blank_indented_code(text)
     text = _QUOTE_MARKERS_RE.sub(_blank, text)
     return _LINK_DEFINITION_RE.sub(_blank, text)
+
+
+_HTML_BLOCK_START_RE = re.compile(r"^[ \t]*<[A-Za-z!?/]", re.MULTILINE)
+
+
+def _blank_html_blocks(text: str) -> str:
+    """Blank the blocks of raw HTML, which Python-Markdown passes through unread
+    (pandoc reads the Markdown between the tags: README, dialect differences).
+
+    Which lines they are is Python-Markdown's own decision: its preprocessors
+    run on the text, and the lines they replaced by placeholders are blanked."""
+    if not _HTML_BLOCK_START_RE.search(text):
+        return text  # no line starts with a tag: the common case
+    md = Markdown()
+    lines = NormalizeWhitespace(md).run(text.split("\n"))  # one line for one, and two blank ones at the end
+    kept = HtmlBlockPreprocessor(md).run(lines)
+    if not md.htmlStash.rawHtmlBlocks:
+        return text
+    blanked = text.split("\n")
+    matcher = difflib.SequenceMatcher(None, lines, kept, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            for index in range(i1, min(i2, len(blanked))):
+                blanked[index] = " " * len(blanked[index])
+    return "\n".join(blanked)
 
 
 def _blank_indented_code(text: str) -> str:
