@@ -671,7 +671,8 @@ def constructs(text: str) -> list[Construct]:
 NOTE_DEF_RE = re.compile(r"^[ ]{0,3}\[\^(?P<label>[^\]\s]+)\]:", re.MULTILINE)
 _FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE  # fenced_code's own: an unclosed fence is text
 _BLOCK_START_RE = re.compile(r"^[ ]{0,3}(?:(?:[-*+]|\d+[.)])[ \t]|\[\^[^\]]+\]:|[!?]{3}|/{3})")
-_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+# Closed comments only: an unclosed "<!--" is text to Python-Markdown and to pandoc.
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _QUOTE_MARKERS_RE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+", re.MULTILINE)
 # Python-Markdown's link reference definitions (its ReferenceProcessor): a whole
 # line, anywhere in a paragraph; pandoc only reads them at a block's start.
@@ -688,6 +689,14 @@ class Occurrence:
     line: int  # 1-based, in the Markdown given
 
 
+def _without_markers(markdown: str) -> str:
+    """The page without the two characters Python-Markdown deletes before reading
+    it (its placeholder markers); line breaks are untouched."""
+    if "\x02" in markdown or "\x03" in markdown:
+        return markdown.replace("\x02", "").replace("\x03", "")
+    return markdown
+
+
 def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
@@ -696,7 +705,8 @@ def _inline_text(markdown: str, fences: bool) -> str:
     """The page with what Markdown does not read as inline text blanked (fenced
     and indented code, comments, block-quote markers, link definitions), every
     line break kept, so that positions still give lines."""
-    text = _FENCE_RE.sub(_blank, markdown) if fences else markdown
+    text = _without_markers(markdown)
+    text = _FENCE_RE.sub(_blank, text) if fences else text
     text = _blank_html_blocks(text)
     text = _COMMENT_RE.sub(_blank, text)
     text = _blank_indented_code(text)
@@ -738,29 +748,59 @@ def _blank_indented_code(text: str) -> str:
     lines = text.split("\n")
     in_code = False
     container = False  # the last block at the margin holds indented content
+    note = False  # ... and is a note, whose text two blank lines end (as the extension reads it)
     for index, line in enumerate(lines):
         blank = not line.strip()
         indented = line.startswith("    ") or line.startswith("\t")
         if blank:
             continue
-        previous_blank = index == 0 or not lines[index - 1].strip()
+        # A heading or a rule ends its block as a blank line does (_block_starts).
+        previous_blank = index == 0 or not lines[index - 1].strip() or bool(_OWN_BLOCK_LINE_RE.match(lines[index - 1]))
+        if note and index > 1 and not lines[index - 1].strip() and not lines[index - 2].strip():
+            container = note = False
         if indented and (in_code or (previous_blank and not container)):
             in_code = True
             lines[index] = " " * len(line)
             continue
         in_code = False
         if not indented and previous_blank:
-            container = bool(_BLOCK_START_RE.match(line))
+            start = _BLOCK_START_RE.match(line)
+            container = bool(start)
+            note = bool(start) and start.group(0).lstrip().startswith("[^")
     return "\n".join(lines)
+
+
+# Lines that interrupt a paragraph in Python-Markdown (its block processors
+# search the whole block for them): a hash heading or a rule is a block of its
+# own, and a block quote starts a new block.
+_OWN_BLOCK_LINE_RE = re.compile(r"^(?:#{1,6}.*|[ ]{0,3}(?:(?:-[ ]{0,2}){3,}|(?:_[ ]{0,2}){3,}|(?:\*[ ]{0,2}){3,}))$",
+                                re.MULTILINE)
+_QUOTE_AFTER_TEXT_RE = re.compile(r"^(?![ ]{0,3}>)[^\n]*\S[^\n]*\n(?=[ ]{0,3}>)", re.MULTILINE)
+
+
+def _block_starts(markdown: str) -> list[int]:
+    """Where blocks start inside runs of text without a blank line."""
+    if "#" not in markdown and ">" not in markdown and "\n-" not in markdown and "_" not in markdown \
+            and "*" not in markdown:
+        return []
+    starts = []
+    for match in _OWN_BLOCK_LINE_RE.finditer(markdown):
+        starts += [match.start(), match.end() + 1]
+    starts += [match.end() for match in _QUOTE_AFTER_TEXT_RE.finditer(markdown)]
+    return sorted(starts)
 
 
 def _source_constructs(markdown: str, fences: bool) -> list[tuple[int, Construct]]:
     """(offset, construct) for each construct of the page, block by block."""
+    markdown = _without_markers(markdown)
     text = _inline_text(markdown, fences)
+    starts = _block_starts(markdown)
     found = []
     for block in _BLOCKS_RE.finditer(text):
-        for construct in constructs(block.group(0)):
-            found.append((block.start(), construct))
+        cuts = [block.start(), *(p for p in starts if block.start() < p < block.end()), block.end()]
+        for start, end in zip(cuts, cuts[1:]):
+            for construct in constructs(text[start:end]):
+                found.append((start, construct))
     return found
 
 
@@ -773,6 +813,7 @@ def predict_clusters(markdown: str, fences: bool = True) -> tuple[Cluster, ...]:
 
 def scan_source(markdown: str, fences: bool = True) -> list[Occurrence]:
     """Every construct in the page source with its line, in source order."""
+    markdown = _without_markers(markdown)  # positions below are in this text
     text = _inline_text(markdown, fences)
     found: list[tuple[int, Occurrence]] = []
     defs = set()

@@ -47,6 +47,7 @@ def _shape(cluster: Cluster, **extra) -> dict:
         "modes": modes(cluster),
         "prefixes": [item.prefix for item in cluster.items],
         "suffixes": [item.suffix for item in cluster.items],
+        "pandoc_text": cluster.pandoc_text,  # what is formatted (and cached)
         **extra,
     }
 
