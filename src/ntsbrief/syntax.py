@@ -353,38 +353,28 @@ class _Reader:
             j += 1
 
     def balanced(self, i: int) -> int | None:
-        """Past the ``]`` that closes the ``[`` at ``i``."""
-        depth, j = 0, i
-        while j < self.n:
-            end = self.atom(j) if self.text[j] in _ATOM_STARTS else None
-            if end is not None:
-                j = end
-                continue
-            c = self.text[j]
-            if c == "[":
-                depth += 1
-            elif c == "]":
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-            elif c == "\n" and self.blank_line_at(j):
-                return None
-            j += 1
-        return None
+        """Past the ``]`` that closes the ``[`` at ``i`` (spans read whole skipped)."""
+        return self._closing(i, "[", "]", lambda j: self.atom(j) if self.text[j] in _ATOM_STARTS else None)
 
     def source(self, i: int) -> int | None:
         """Past a link destination ``(...)`` at ``i`` (balanced parentheses)."""
         if i >= self.n or self.text[i] != "(":
             return None
+        return self._closing(i, "(", ")", lambda j: j + 2 if self.text[j] == "\\" and j + 1 < self.n else None)
+
+    def _closing(self, i: int, opening: str, closing: str, skip) -> int | None:
+        """Past the ``closing`` that balances the ``opening`` at ``i``, within the
+        paragraph; ``skip(j)`` gives the end of a span read whole at ``j``."""
         depth, j = 0, i
         while j < self.n:
-            c = self.text[j]
-            if c == "\\" and j + 1 < self.n:
-                j += 2
+            end = skip(j)
+            if end is not None:
+                j = end
                 continue
-            if c == "(":
+            c = self.text[j]
+            if c == opening:
                 depth += 1
-            elif c == ")":
+            elif c == closing:
                 depth -= 1
                 if depth == 0:
                     return j + 1
