@@ -765,7 +765,8 @@ def _blank_indented_code(text: str) -> str:
 # own, and a block quote starts a new block.
 _OWN_BLOCK_LINE_RE = re.compile(r"^(?:#{1,6}.*|[ ]{0,3}(?:(?:-[ ]{0,2}){3,}|(?:_[ ]{0,2}){3,}|(?:\*[ ]{0,2}){3,}))$",
                                 re.MULTILINE)
-_QUOTE_AFTER_TEXT_RE = re.compile(r"^(?![ ]{0,3}>)[^\n]*\S[^\n]*\n(?=[ ]{0,3}>)", re.MULTILINE)
+_QUOTE_LINE_RE = re.compile(r"\n(?=[ ]{0,3}>)")
+_QUOTE_START_RE = re.compile(r"[ ]{0,3}>")
 
 
 def _block_starts(markdown: str) -> list[int]:
@@ -776,7 +777,10 @@ def _block_starts(markdown: str) -> list[int]:
     starts = []
     for match in _OWN_BLOCK_LINE_RE.finditer(markdown):
         starts += [match.start(), match.end() + 1]
-    starts += [match.end() for match in _QUOTE_AFTER_TEXT_RE.finditer(markdown)]
+    for match in _QUOTE_LINE_RE.finditer(markdown):  # a quote line after a line of text
+        before = markdown[markdown.rfind("\n", 0, match.start()) + 1:match.start()]
+        if before.strip() and not _QUOTE_START_RE.match(before):
+            starts.append(match.end())
     return sorted(starts)
 
 
