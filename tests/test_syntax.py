@@ -69,6 +69,18 @@ TABLE = [
                                                 ("cite", ("c",), "N")]),
     ("[see [x] @a] [@b, see [p] too]", [("cite", ("a",), "N"), ("cite", ("b",), "N")]),
     ("[see @a\n\n@b]", [("cite", ("a",), "A"), ("cite", ("b",), "A")]),
+    ("$@k$ and $x$ @j", [("cite", ("j",), "A")]),
+    ("[see @k, 5*] [@a, * b] [@c, x_] [@d, _x]", [("cite", ("k",), "A"), ("cite", ("a",), "N"),
+                                                   ("cite", ("c",), "N"), ("cite", ("d",), "A")]),
+    ("*a*@b, **a**@c, _a_@d, a_b_@e, *@f*@g", [("cite", ("e",), "A"), ("cite", ("f",), "A")]),
+    ("\\a@b, \\emph{x}@c, \\--@d, \\a-@e, a-@f", [("cite", ("b",), "A"), ("cite", ("c",), "A"),
+                                                  ("cite", ("d",), "S"), ("cite", ("e",), "S"), ("cite", ("f",), "A")]),
+    ("@-x@a and @_y@b", [("cite", ("a",), "A"), ("cite", ("_y",), "A"), ("cite", ("b",), "A")]),
+    ("US$5 and @k says $6", [("cite", ("k",), "A")]),
+    ("$$ @k $$ @j", [("cite", ("j",), "A")]),
+    ("costs $5 @k $ x", [("cite", ("k",), "A")]),
+    ("@a[@e", [("cite", ("a",), "A"), ("cite", ("e",), "A")]),
+    ("@{\x1c} and @{a\u2028b} and @{a\u00a0b}", [("cite", ("\x1c",), "A"), ("cite", ("a\u2028b",), "A")]),
 ]
 
 
@@ -147,3 +159,8 @@ def test_fences_are_code_only_where_the_extension_is_on():
 def test_raw_html_blocks_are_not_scanned_as_python_markdown_does_not_read_them():
     source = "<table><tr><td>\n[@a] in raw HTML\n</td></tr></table>\n\nText [@a] and <b>[@b]</b>.\n"
     assert [(o.text, o.line) for o in scan_source(source)] == [("[@a]", 5), ("[@b]", 5)]
+
+
+def test_a_failed_bracket_leaves_no_citation_marked_as_nested():
+    # "[@e" never closes: pandoc reads "@e" again as a citation of its own.
+    assert [c.nested for c in constructs("@a[@e and @b [see @c")] == [(), (), (), ()]

@@ -60,6 +60,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -158,6 +159,7 @@ _SPACES = " \t"
 _ATOM_RE = re.compile(
     r"""\x02[^\x02\x03\n]*\x03
       | \\[^\w\s]
+      | \\[^\W\d_]+
       | <!--.*?-->
       | </?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>
       | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>
@@ -179,6 +181,12 @@ _ATTRIBUTES_RE = re.compile(
     r"""\{[ \t\n]*(?:(?:\#[^\s{}]+|\.[^\s{}]+|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+)|-)[ \t\n]*)*\}""")
 
 
+def _is_haskell_space(c: str) -> bool:
+    """White space as pandoc (Haskell's ``isSpace``) sees it: narrower than
+    Python's (no U+001C-U+001F, U+0085 or line and paragraph separators)."""
+    return c in " \t\n\r\f\v\xa0" or (c > "\xff" and unicodedata.category(c) == "Zs")
+
+
 class _Reader:
     """pandoc's citation parsers over one text (positions are indexes into it).
 
@@ -189,6 +197,7 @@ class _Reader:
         self.text = text
         self.n = len(text)
         self.atom_ends: set[int] = set()  # positions after which no word ends (see after_word)
+        self.word_ends: set[int] = set()  # ... and after which one does: closed emphasis
         self.nested: list[str] = []
         self.nested_at: set[int] = set()  # the "@" of citations inside affixes
 
@@ -213,6 +222,8 @@ class _Reader:
     def after_word(self, i: int) -> bool:
         """Whether ``i`` directly follows a word as pandoc's ``str`` reads it
         (letters and digits, and a "." not followed by another)."""
+        if i in self.word_ends:
+            return True  # pandoc's emphasis parser notes a word's end where it closes
         j = i
         while j > 0 and self.text[j - 1] == "." and j not in self.atom_ends:
             j -= 1
@@ -270,7 +281,7 @@ class _Reader:
             depth, k = 0, j
             while k < n:
                 c = text[k]
-                if c.isspace():
+                if _is_haskell_space(c):
                     return None
                 if c == "{":
                     depth += 1
@@ -298,8 +309,9 @@ class _Reader:
         if c in "*_\"'$":
             end = self.enclosure(i)
             if end is not None:
-                self.atom_ends.add(end)
                 return end
+            if c in "*_" and self.unclosed_emphasis(i):
+                return None
         if c == "[":
             if text.startswith("[^", i):
                 return None
@@ -337,7 +349,21 @@ class _Reader:
         match = pattern.match(self.text, i)
         if match is None or _BLANK_LINE_RE.search(match.group(0)):
             return None
+        (self.word_ends if c in "*_" else self.atom_ends).add(match.end())
         return match.end()
+
+    def unclosed_emphasis(self, i: int) -> bool:
+        """Whether the ``*`` or ``_`` at ``i`` opens emphasis that never closes.
+        pandoc's emphasis parser then takes in all that follows in the
+        paragraph as literal text, the cluster's ``]`` with it: ``[@k, 5*]``
+        is no cluster. Not so before white space (``* a``), or for an
+        underscore inside a word (``x_``)."""
+        c, j = self.text[i], i
+        while j < self.n and self.text[j] == c:
+            j += 1
+        if j >= self.n or self.text[j] in " \t\n":
+            return False
+        return c == "*" or not self.after_word(i)
 
     def mark_nested(self, start: int, end: int, items: list[CitationItem]) -> None:
         """A citation inside a prefix or suffix: its keys are kept as text."""
@@ -465,8 +491,22 @@ class _Reader:
             j = following[1]
         return items, j
 
+    def _undone_on_failure(self, parse, *args):
+        """``parse(*args)``; where it fails, the citations it found nested in
+        affixes on the way are forgotten (pandoc backtracks: they are read
+        again, as what they turn out to be)."""
+        nested, nested_at = len(self.nested), set(self.nested_at)
+        found = parse(*args)
+        if found is None:
+            del self.nested[nested:]
+            self.nested_at = nested_at
+        return found
+
     def normal_cite(self, i: int) -> tuple[list[CitationItem], int] | None:
         """``[items]`` at ``i``: the items and the end."""
+        return self._undone_on_failure(self._normal_cite, i)
+
+    def _normal_cite(self, i: int) -> tuple[list[CitationItem], int] | None:
         if self.text[i] != "[":
             return None
         start = self.spnl(i + 1)
@@ -500,6 +540,9 @@ class _Reader:
 
     def bare_locator(self, i: int, first: CitationItem) -> tuple[list[CitationItem], int] | None:
         """``[suffix]`` or ``[suffix; items]`` after an in-text key."""
+        return self._undone_on_failure(self._bare_locator, i, first)
+
+    def _bare_locator(self, i: int, first: CitationItem) -> tuple[list[CitationItem], int] | None:
         if self.text.startswith("[^", i):
             return None
         if self.spnl(i + 1) is None:
@@ -563,15 +606,17 @@ def normalise(text: str) -> str:
 NOTE_REF_RE = re.compile(r"\[\^(?P<note>[^\]\s]+)\]")
 INTERVIEWS_RE = re.compile(r"\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]")
 # Where something may start: a bracket, a key, or a span read whole.
-_TRIGGER_RE = re.compile(r"[\[@`\\<{\x02]|-(?=@)")
-_EXAMPLE_LABEL_RE = re.compile(r"@[^\W_]+(?:[_-][^\W_]+)*")
+_TRIGGER_RE = re.compile(r"[\[@`\\<{\x02$*_]|-(?=@)")
+_EXAMPLE_LABEL_RE = re.compile(r"@(?:[^\W_]+|[_-](?=[^\W_]))+")  # "@" then runs of letters and digits, "-" or "_" before one
 
 
 def _dash_run(text: str, i: int) -> int:
-    """How many dashes end at ``text[i]``."""
+    """How many dashes end at ``text[i]`` (an escaped dash, ``\\-``, is none)."""
     j = i
     while j > 0 and text[j - 1] == "-":
         j -= 1
+    if j > 0 and text[j - 1] == "\\":
+        j += 1  # the first is escaped
     return i - j + 1
 
 
@@ -595,6 +640,7 @@ def constructs(text: str) -> list[Construct]:
     reader = _Reader(text)
     found: list[Construct] = []
     skip: dict[int, int] = {}  # link destinations and labels: start -> end
+    emphasis_end = 0  # the end of the emphasis last found: delimiters before it are inside it
     i = 0
     n = len(text)
     while True:
@@ -621,6 +667,20 @@ def constructs(text: str) -> list[Construct]:
                 i = interviews.end()
                 reader.atom_ends.add(i)
                 continue
+        if c in "*_":
+            # Emphasis is read through (citations inside it count), but where it
+            # closes a word ends, as for pandoc: "*a*@k" cites nothing.
+            if i >= emphasis_end:
+                emphasis_end = reader.enclosure(i) or emphasis_end
+            while i < n and text[i] == c:
+                i += 1
+            continue
+        if c == "$":
+            end = reader.enclosure(i)  # pandoc's TeX math ("$x@k$"): no citation inside
+            i = end if end is not None else i + 1
+            if end is not None:
+                reader.atom_ends.add(i)
+            continue
         if c == "-" and _dash_run(text, i) % 3 != 1:
             i += 1  # the dash ends an en or em dash (pandoc's "--", "---"): "@" follows text
             continue
