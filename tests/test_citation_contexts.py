@@ -105,3 +105,12 @@ def test_a_citation_inside_a_locator_is_text_and_reported_where_it_is(site):
     assert "docs/index.md:4: '@beta2002' inside the citation of 'alpha2001' is printed as text" in built.log
     text = re.sub(r"<[^>]+>", "", re.search(r'<span class="citation".*?</span>\)?', html).group(0))
     assert text == "(Alpha, 2001, @beta2002; Gamma, 2003)"
+
+
+def test_a_pandoc_inline_note_is_reported_where_it_is(site):
+    page = "# T\n\nText `^[code]` and\nmore.^[See @alpha2001.] End.\n"
+    built, html = build_page(site, page, strict=True)
+    assert built.returncode != 0
+    assert built.warnings == ["docs/index.md:4: '^[...]' is an inline note in pandoc, not here: write '[^label]' "
+                              "and define '[^label]: text' in the same file"]
+    assert "^[code]" in html and "Alpha" in html  # code untouched; the citation in it still read

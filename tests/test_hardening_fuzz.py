@@ -79,7 +79,7 @@ syntax_text = st.text(alphabet=SYNTAX_CHARS, max_size=120) | st.text(max_size=80
 @example("\\[@a] \\@b x@c [^n] \\[^n] é@d /@e :@f")
 def test_constructs_and_parsers_are_total(text):
     for construct in constructs(text):
-        assert construct.kind in {"note", "interviews", "cluster"}
+        assert construct.kind in {"note", "interviews", "cluster", "inline-note"}
         assert 0 <= construct.start < construct.end <= len(text)
         if construct.kind == "note":
             assert construct.label and not any(c.isspace() for c in construct.label)

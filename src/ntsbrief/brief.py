@@ -125,6 +125,12 @@ class PageRecord:
                                             f"text; to cite both works, separate them with ';'")
         return len(self.citations) - 1
 
+    def inline_note(self, raw: str) -> None:
+        """pandoc's ``^[text]``: not a note here, so never silently shown as text."""
+        self.warn(self.line(self._where("inline-note", raw)),
+                  "'^[...]' is an inline note in pandoc, not here: write '[^label]' and define "
+                  "'[^label]: text' in the same file")
+
     def use_note(self, label: str, raw: str) -> int:
         self.note_uses.append(NoteUse(label, self._where("note", raw)))
         return len(self.note_uses) - 1

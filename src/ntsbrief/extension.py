@@ -113,6 +113,9 @@ class ConstructTreeprocessor(Treeprocessor):
         return "".join(pieces)
 
     def _placeholder(self, page: PageRecord, construct, raw: str) -> str:
+        if construct.kind == "inline-note":
+            page.inline_note(raw)
+            return raw
         if construct.kind == "interviews":
             note = page.interviews(raw, parse_interview_ids(construct.label))
             return self.md.htmlStash.store(f'<span class="ntsbrief-interviews">{html.escape(note, quote=False)}</span>')

@@ -606,7 +606,7 @@ def normalise(text: str) -> str:
 NOTE_REF_RE = re.compile(r"\[\^(?P<note>[^\]\s]+)\]")
 INTERVIEWS_RE = re.compile(r"\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]")
 # Where something may start: a bracket, a key, or a span read whole.
-_TRIGGER_RE = re.compile(r"[\[@`\\<{\x02$*_]|-(?=@)")
+_TRIGGER_RE = re.compile(r"[\[@`\\<{\x02$*_]|-(?=@)|\^(?=\[)")
 _EXAMPLE_LABEL_RE = re.compile(r"@(?:[^\W_]+|[_-](?=[^\W_]))+")  # "@" then runs of letters and digits, "-" or "_" before one
 
 
@@ -624,7 +624,7 @@ def _dash_run(text: str, i: int) -> int:
 class Construct:
     """A citation, note reference or interview reference in inline text."""
 
-    kind: str  # "cluster", "note" or "interviews"
+    kind: str  # "cluster", "note", "interviews", or "inline-note" (pandoc's "^[", not this site's)
     start: int
     end: int
     cluster: Cluster | None = None
@@ -654,6 +654,12 @@ def constructs(text: str) -> list[Construct]:
             reader.atom_ends.add(i)
             continue
         c = text[i]
+        if c == "^":
+            # pandoc's inline note, "^[text]": this site has none (its notes are
+            # "[^label]"); found to be reported, and its text is read on.
+            found.append(Construct("inline-note", i, i + 1))
+            i += 1
+            continue
         if c == "[":
             note = NOTE_REF_RE.match(text, i)
             if note is not None:
