@@ -164,3 +164,17 @@ def test_raw_html_blocks_are_not_scanned_as_python_markdown_does_not_read_them()
 def test_a_failed_bracket_leaves_no_citation_marked_as_nested():
     # "[@e" never closes: pandoc reads "@e" again as a citation of its own.
     assert [c.nested for c in constructs("@a[@e and @b [see @c")] == [(), (), (), ()]
+
+
+@pytest.mark.parametrize("text, pandoc_text, nested", [
+    ("[@a, *@b*]", "[@{a}, *\\@b*]", ("b",)),
+    ('[@a, "@b"]', '[@{a}, "\\@b"]', ("b",)),
+    ("[@a, see @b [p. 3; @c]; @d]", "[@{a}, see \\@b [p. 3; \\@c]; @{d}]", ("b", "c")),
+    ("[**@a** @b]", "[**\\@a** @{b}]", ("a",)),
+])
+def test_citations_pandoc_would_nest_in_an_affix_are_text_wherever_they_sit(text, pandoc_text, nested):
+    """pandoc's citeproc prints only a nested citation (``[@a, *@b*]`` shows b
+    alone): every one is escaped, in emphasis, quotes and brackets too, and reported."""
+    [construct] = [c for c in constructs(text) if c.kind == "cluster"]
+    assert construct.cluster.pandoc_text == pandoc_text
+    assert construct.nested == nested

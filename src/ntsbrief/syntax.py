@@ -199,7 +199,7 @@ class _Reader:
         self.atom_ends: set[int] = set()  # positions after which no word ends (see after_word)
         self.word_ends: set[int] = set()  # ... and after which one does: closed emphasis
         self.nested: list[str] = []
-        self.nested_at: set[int] = set()  # the "@" of citations inside affixes
+        self.nested_at: set[int] = set()  # the "@" of citations inside an affix (see affix)
 
     # -- characters ----------------------------------------------------------
 
@@ -316,8 +316,7 @@ class _Reader:
             if text.startswith("[^", i):
                 return None
             nested = self.normal_cite(i)
-            if nested is not None:
-                self.mark_nested(i, nested[1], nested[0])
+            if nested is not None:  # read whole; kept as text (see affix)
                 return nested[1]
             end = self.balanced(i)
             if end is None:
@@ -326,8 +325,7 @@ class _Reader:
             return source if source is not None else end
         if c == "@" or c == "-":
             found = self.textual(i)
-            if found is not None:
-                self.mark_nested(i, found[1], found[0])
+            if found is not None:  # read whole; kept as text (see affix)
                 return found[1]
             if c == "-":  # pandoc's smart dashes: "--" and "---" are one piece
                 return i + (3 if text.startswith("---", i) else 2 if text.startswith("--", i) else 1)
@@ -466,16 +464,25 @@ class _Reader:
         return CitationItem(name, self.affix(i, prefix_end), self.affix(key_end, end), suppress), end
 
     def affix(self, start: int, end: int) -> str:
-        """A prefix or suffix as written, citations inside it escaped as text."""
+        """A prefix or suffix as written, every citation pandoc would read inside
+        it (in emphasis, quotes and brackets too) escaped as text: pandoc nests
+        them, and its citeproc then prints the inner citation alone."""
         piece = self.text[start:end]
-        inside = sorted(p for p in self.nested_at if start <= p < end)
-        if not inside:
+        if "@" not in piece:
             return piece
-        out, last = [], start
-        for at in inside:
-            out.append(self.text[last:at] + "\\")
+        inner = [c for c in constructs(piece) if c.kind == "cluster"]
+        if not inner:
+            return piece
+        reader = _Reader(piece)
+        for construct in inner:
+            reader.mark_nested(construct.start, construct.end, list(construct.cluster.items))
+            reader.nested.extend(construct.nested)
+        self.nested.extend(reader.nested)
+        out, last = [], 0
+        for at in sorted(reader.nested_at):
+            out.append(piece[last:at] + "\\")
             last = at
-        return "".join(out) + self.text[last:end]
+        return "".join(out) + piece[last:]
 
     def cite_list(self, i: int) -> tuple[list[CitationItem], int] | None:
         first = self.citation(i)
@@ -495,11 +502,10 @@ class _Reader:
         """``parse(*args)``; where it fails, the citations it found nested in
         affixes on the way are forgotten (pandoc backtracks: they are read
         again, as what they turn out to be)."""
-        nested, nested_at = len(self.nested), set(self.nested_at)
+        nested = len(self.nested)
         found = parse(*args)
         if found is None:
             del self.nested[nested:]
-            self.nested_at = nested_at
         return found
 
     def normal_cite(self, i: int) -> tuple[list[CitationItem], int] | None:
