@@ -79,6 +79,7 @@ TABLE = [
     ("US$5 and @k says $6", [("cite", ("k",), "A")]),
     ("$$ @k $$ @j", [("cite", ("j",), "A")]),
     ("costs $5 @k $ x", [("cite", ("k",), "A")]),
+    ("$@a$\u0663 and $@b$3", [("cite", ("b$3",), "A")]),  # math closes before any digit but 0-9
     ("@a[@e", [("cite", ("a",), "A"), ("cite", ("e",), "A")]),
     ("@{\x1c} and @{a\u2028b} and @{a\u00a0b}", [("cite", ("\x1c",), "A"), ("cite", ("a\u2028b",), "A")]),
 ]
