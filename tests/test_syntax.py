@@ -22,8 +22,7 @@ def found(text):
 
 
 def modes(cluster):
-    return "".join("S" if item.suppress_author else "A" if n == 0 and cluster.textual else "N"
-                   for n, item in enumerate(cluster.items))
+    return "".join(mode[0] for mode in cluster.modes)  # A, N or S
 
 
 TABLE = [

@@ -303,9 +303,7 @@ def read_affixes(affixes: list[str]) -> list[str]:
 
 
 def modes(cluster) -> tuple[str, ...]:
-    return tuple("SuppressAuthor" if item.suppress_author else
-                 "AuthorInText" if n == 0 and cluster.textual else "NormalCitation"
-                 for n, item in enumerate(cluster.items))
+    return tuple(cluster.modes)
 
 
 def ntsbrief_readings(paras: list[str]) -> list[list | str]:

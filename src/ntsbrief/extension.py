@@ -40,6 +40,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .brief import PageRecord
+from .render import as_text
 from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
 
 _RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
@@ -177,7 +178,7 @@ class ContextTreeprocessor(Treeprocessor):
             if found:
                 kind, n = found[0]
                 return page.marks.attribute_mark(kind, n)
-            return html.unescape(re.sub(r"<[^>]+>", "", block))  # interview text: its words
+            return html.unescape(as_text(block))  # interview text: its words
         return match.group(0)
 
 

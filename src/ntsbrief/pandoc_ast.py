@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from .syntax import markdown_words, read_cluster
+from .syntax import markdown_words, parse_whole_cluster
 
 # Words whose reading is certain: letters, digits and punctuation that no
 # Markdown rule (emphasis, smart quotes and dashes, ellipses, links) touches.
@@ -55,23 +55,17 @@ def _citation(key: str, prefix: list[dict], suffix: list[dict], mode: str, note:
 def cite(source: str, note: int) -> dict | None:
     """The Cite inline for a cluster as ``Cluster.pandoc_text`` writes it; None
     when its affixes need pandoc's Markdown reader."""
-    found = read_cluster(source)
-    if found is None or found.end != len(source):
+    cluster = parse_whole_cluster(source)
+    if cluster is None:
         return None
     citations = []
-    for n, item in enumerate(found.cluster.items):
+    for item, mode in zip(cluster.items, cluster.modes):
         prefix = _inlines(item.prefix)
         suffix = _inlines(item.suffix)
         if prefix is None or suffix is None:
             return None
         if item.suffix[:1] in (" ", "\t", "\n") and suffix:
             suffix.insert(0, {"t": "Space"})  # "[@a 12]": the reader keeps that space
-        if item.suppress_author:
-            mode = "SuppressAuthor"
-        elif n == 0 and found.cluster.textual:
-            mode = "AuthorInText"
-        else:
-            mode = "NormalCitation"
         citations.append(_citation(item.key, prefix, suffix, mode, note))
     return {"t": "Cite", "c": [citations, [{"t": "Str", "c": source}]]}
 

@@ -99,8 +99,10 @@ class Cluster:
         object.__setattr__(self, "pandoc_text", self._pandoc_text())
 
     @property
-    def author_in_text(self) -> bool:
-        return self.textual and not self.items[0].suppress_author
+    def modes(self) -> list[str]:
+        """Each citation's mode, named as in pandoc's AST."""
+        return ["SuppressAuthor" if item.suppress_author else "AuthorInText" if n == 0 and self.textual
+                else "NormalCitation" for n, item in enumerate(self.items)]
 
     def _pandoc_text(self) -> str:
         parts = [f"{item.prefix}{'-' if item.suppress_author else ''}@{{{alias(item.key)}}}{item.suffix}"
@@ -589,13 +591,17 @@ def read_cluster(text: str, start: int = 0) -> Found | None:
 
 
 @lru_cache(maxsize=1 << 15)
-def parse_cluster(body: str) -> Cluster | None:
-    """``[body]`` read as a bracketed cluster on its own; None if it is not one.
-
-    Remembered (clusters are immutable): the batch for pandoc reads each again."""
-    text = f"[{body}]"
+def parse_whole_cluster(text: str) -> Cluster | None:
+    """``text`` read as one cluster, bracketed or in-text; None if it is not
+    exactly one. Remembered (clusters are immutable): the batch for pandoc
+    reads each ``Cluster.pandoc_text`` again, once per run it is built for."""
     found = read_cluster(text)
     return found.cluster if found is not None and found.end == len(text) else None
+
+
+def parse_cluster(body: str) -> Cluster | None:
+    """``[body]`` read as a bracketed cluster on its own; None if it is not one."""
+    return parse_whole_cluster(f"[{body}]")
 
 
 def parse_interview_ids(text: str) -> list[str]:
@@ -638,6 +644,15 @@ class Construct:
     nested: tuple[str, ...] = ()  # keys written inside a cluster's affixes (kept as text)
 
 
+def _note_or_interviews(text: str, i: int) -> Construct | None:
+    """A note reference or an interview reference at ``text[i]``, if one is there."""
+    for kind, pattern, label in (("note", NOTE_REF_RE, "note"), ("interviews", INTERVIEWS_RE, "interviews")):
+        match = pattern.match(text, i)
+        if match is not None:
+            return Construct(kind, i, match.end(), label=match[label])
+    return None
+
+
 def constructs(text: str) -> list[Construct]:
     """Every construct in one run of inline text, in order, as pandoc reads it.
 
@@ -667,16 +682,10 @@ def constructs(text: str) -> list[Construct]:
             i += 1
             continue
         if c == "[":
-            note = NOTE_REF_RE.match(text, i)
-            if note is not None:
-                found.append(Construct("note", i, note.end(), label=note["note"]))
-                i = note.end()
-                reader.atom_ends.add(i)
-                continue
-            interviews = INTERVIEWS_RE.match(text, i)
-            if interviews is not None:
-                found.append(Construct("interviews", i, interviews.end(), label=interviews["interviews"]))
-                i = interviews.end()
+            bracketed = _note_or_interviews(text, i)
+            if bracketed is not None:
+                found.append(bracketed)
+                i = bracketed.end
                 reader.atom_ends.add(i)
                 continue
         if c in "*_":

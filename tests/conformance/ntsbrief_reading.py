@@ -35,16 +35,10 @@ from ntsbrief.syntax import Cluster, predict_clusters
 EXTENSIONS = ["toc", "tables", "fenced_code", "attr_list", "admonition"]
 
 
-def modes(cluster: Cluster) -> list[str]:
-    return ["SuppressAuthor" if item.suppress_author else
-            "AuthorInText" if n == 0 and cluster.textual else "NormalCitation"
-            for n, item in enumerate(cluster.items)]
-
-
 def _shape(cluster: Cluster, **extra) -> dict:
     return {
         "keys": list(cluster.keys),
-        "modes": modes(cluster),
+        "modes": cluster.modes,
         "prefixes": [item.prefix for item in cluster.items],
         "suffixes": [item.suffix for item in cluster.items],
         "pandoc_text": cluster.pandoc_text,  # what is formatted (and cached)
