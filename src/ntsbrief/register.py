@@ -1,8 +1,14 @@
 """The interview register: anonymised interviews that notes may cite.
 
-Only the published fields (``interviewee``, ``date``/``dates``, ``place``) are
-ever read into the model; everything else in an entry (by convention under
-``private:``) stays in the YAML file, so no output can contain it.
+Only the published fields (``interviewee``, ``date``/``dates``, ``place``,
+``article``; a wording's ``interviews`` and ``wording``) are ever read into the
+model; everything else in an entry (by convention under ``private:``) stays in
+the YAML file, so no output can contain it.
+
+Notes are generated from the entries by fixed rules. Where the brief's source
+words a note its own way, a *wording* (top-level ``wordings:``) gives that
+note's text as printed, for the interviews it cites; it is checked against
+them (every interviewee and date must be in it) and cited like an interview.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import yaml
 
 from .diagnostics import Diagnostics
 
-PUBLISHED_FIELDS = {"interviewee", "date", "dates", "place"}
+PUBLISHED_FIELDS = {"interviewee", "date", "dates", "place", "article"}
+WORDING_FIELDS = {"interviews", "wording"}
+ARTICLES = ("a", "an", "the")
 PRIVATE_FIELD = "private"
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 
@@ -29,11 +37,23 @@ class Interview:
     dates: tuple[dt.date, ...]
     place: str | None
     line: int
+    article: str | None = None  # printed before the interviewee when the entry is a note's only party
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A note's text as the source prints it, for the interviews it cites."""
+
+    id: str
+    text: str
+    interviews: tuple[str, ...]
+    line: int
 
 
 @dataclass
 class Register:
-    interviews: dict[str, Interview] = field(default_factory=dict)
+    # interviews and wordings by id: a note may cite either
+    interviews: dict[str, Interview | Wording] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     path: str = ""
     unreadable: bool = False  # the file as a whole could not be read
@@ -77,6 +97,15 @@ class Register:
             return
         for key_node, value_node in interviews.value:
             self._add_entry(key_node, value_node)
+        wordings = _mapping_value(root, "wordings")
+        if wordings is None:
+            return
+        if not isinstance(wordings, yaml.MappingNode):
+            self.diagnostics.add(self.path, _line(wordings), "'wordings:' must map wording ids to wordings")
+            self.unreadable = True
+            return
+        for key_node, value_node in wordings.value:
+            self._add_wording(key_node, value_node)
 
     def _add_entry(self, key_node: yaml.Node, node: yaml.Node) -> None:
         ident, line = str(key_node.value), _line(key_node)
@@ -106,6 +135,9 @@ class Register:
         place = values.get("place")
         if place is not None and (not isinstance(place, yaml.ScalarNode) or not str(place.value).strip()):
             return bad("'place' must be text", place)
+        article = values.get("article")
+        if article is not None and (not isinstance(article, yaml.ScalarNode) or str(article.value).strip() not in ARTICLES):
+            return bad("'article' is one of " + ", ".join(f"'{a}'" for a in ARTICLES), article)
         if ("date" in values) == ("dates" in values):
             return bad("give exactly one of 'date' or 'dates'")
         date_node = values.get("date") or values.get("dates")
@@ -124,7 +156,52 @@ class Register:
             dates=tuple(sorted(set(dates))),
             place=" ".join(str(place.value).split()) if place is not None else None,
             line=line,
+            article=str(article.value).strip() if article is not None else None,
         )
+
+    def _add_wording(self, key_node: yaml.Node, node: yaml.Node) -> None:
+        ident, line = str(key_node.value), _line(key_node)
+
+        def bad(message: str, at: yaml.Node | None = None) -> None:
+            self.invalid.add(ident)
+            self.diagnostics.add(self.path, _line(at) if at is not None else line, f"wording '{ident}': {message}")
+
+        if not _ID_RE.fullmatch(ident):
+            return bad("ids use letters, digits and - _ . : only")
+        if ident in self.interviews or ident in self.invalid:
+            first = self.interviews[ident].line if ident in self.interviews else None
+            return bad("duplicate id" + (f" (first at line {first})" if first else ""))
+        if not isinstance(node, yaml.MappingNode):
+            return bad("a wording is a mapping with 'interviews' and 'wording'")
+        values: dict[str, yaml.Node] = {}
+        for field_key, field_value in node.value:
+            name = str(field_key.value)
+            if name == PRIVATE_FIELD:
+                continue  # never read: confidential by construction
+            if name not in WORDING_FIELDS:
+                bad(f"unknown field '{name}' (a wording has 'interviews' and 'wording' only)", field_key)
+                continue
+            values[name] = field_value
+        text = values.get("wording")
+        if not isinstance(text, yaml.ScalarNode) or not str(text.value).strip():
+            return bad("'wording' is required: the note's text as the source prints it", text)
+        cited = values.get("interviews")
+        if not isinstance(cited, yaml.SequenceNode) or not cited.value:
+            return bad("'interviews' is required: a list of the ids of the interviews the note cites", cited)
+        wording = " ".join(str(text.value).split())
+        parts = []
+        for item in cited.value:
+            part = self.interviews.get(str(item.value)) if isinstance(item, yaml.ScalarNode) else None
+            if part is None and str(item.value) in self.invalid:
+                return bad(f"interview '{item.value}' in 'interviews' is not valid (see its own message)", item)
+            if not isinstance(part, Interview):
+                return bad(f"unknown interview '{item.value}' in 'interviews' (a wording cites entries "
+                           "of 'interviews:')", item)
+            missing = _not_in_wording(part, wording)
+            if missing:
+                return bad(f"the wording does not give {missing} of interview '{part.id}'", text)
+            parts.append(part.id)
+        self.interviews[ident] = Wording(id=ident, text=wording, interviews=tuple(parts), line=line)
 
     def keep_invalid_from(self, previous: Register) -> None:
         """While entries are being edited, keep their previous valid version."""
@@ -137,8 +214,19 @@ class Register:
                                  f"{', '.join(kept)} until the register is valid again", severity="warning")
 
     def note_text(self, ids: list[str]) -> str:
-        """The note's sentence for these interviews, in the brief's note style."""
-        return interview_note([self.interviews[i] for i in ids])
+        """The note's sentence for these interviews, in the brief's note style.
+
+        A wording cited alone is its own text; cited with others, it stands for
+        its interviews.
+        """
+        entries = [self.interviews[i] for i in ids]
+        if len(entries) == 1 and isinstance(entries[0], Wording):
+            return entries[0].text
+        expanded: list[Interview] = []
+        for entry in entries:
+            parts = [self.interviews[i] for i in entry.interviews] if isinstance(entry, Wording) else [entry]
+            expanded += [p for p in parts if isinstance(p, Interview) and p not in expanded]
+        return interview_note(expanded)
 
 
 def interview_note(interviews: list[Interview]) -> str:
@@ -149,6 +237,8 @@ def interview_note(interviews: list[Interview]) -> str:
     places = {i.place for i in interviews}
     shared_place = len(places) == 1
     parties = [i.interviewee if shared_place or not i.place else f"{i.interviewee}, {i.place}" for i in interviews]
+    if len(interviews) == 1 and interviews[0].article:
+        parties = [f"{interviews[0].article} {parties[0]}"]  # a lone party only: a numbered list has none
     if len(parties) > 1:
         numbered = [f"({n}) {party}" for n, party in enumerate(parties, 1)]
         parties_text = "; ".join(numbered[:-1]) + "; and " + numbered[-1]
@@ -206,6 +296,19 @@ def _respectively(date_lists: list[tuple[dt.date, ...]]) -> str:
 
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _not_in_wording(interview: Interview, wording: str) -> str | None:
+    """What of the interview the wording does not give: its interviewee or a date."""
+    if not re.search(rf"(?<!\w){re.escape(interview.interviewee)}(?!\w)", wording):
+        return f"the interviewee '{interview.interviewee}'"
+    days: set[int] = set()
+    for first, last in re.findall(r"(?<![\w(])(\d{1,2})(?:\s*[–-]\s*(\d{1,2}))?(?!\w)", wording):
+        days.update(range(int(first), int(last or first) + 1))
+    for date in interview.dates:
+        if date.day not in days or not re.search(rf"\b{date:%B}\b", wording) or str(date.year) not in wording:
+            return f"the date {date.day} {date:%B} {date.year}"
+    return None
 
 
 def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
