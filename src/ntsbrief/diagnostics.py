@@ -6,9 +6,10 @@ front end (MkDocs plugin, command line) decides how to report them.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -56,3 +57,14 @@ def shown_path(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     return path.as_posix()
+
+
+def suggest(word: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a mistyped one, for 'did you mean' hints: the
+    same name in other case first, else a close match."""
+    known = list(known)
+    lowered = {k.lower(): k for k in known}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+    return close[0] if close else None
