@@ -117,3 +117,91 @@ def test_fmt_leaves_an_unparseable_file_untouched(tmp_path):
     assert result.returncode == 1
     assert "refs.bib:11: cannot parse this block; the file was left as it is" in result.stdout
     assert (root / "refs.bib").read_bytes() == before
+
+
+def test_fmt_names_a_duplicate_key_and_prints_project_paths(tmp_path):
+    root = project(tmp_path, bib=BIB + "\n@book{chuang2006, author = {Other}, title = {T}, year = {2001}}\n")
+    (root / "citations").mkdir()
+    (root / "refs.bib").rename(root / "citations" / "refs.bib")
+    before = (root / "citations" / "refs.bib").read_bytes()
+    result = run(root, "fmt", str(root / "citations" / "refs.bib"))
+    assert result.returncode == 1
+    assert result.stdout.strip() == ("citations/refs.bib:11: duplicate BibTeX key 'chuang2006' (first defined at "
+                                     "line 2); the file was left as it is")
+    assert (root / "citations" / "refs.bib").read_bytes() == before
+
+
+def test_fmt_refuses_a_file_that_is_not_utf8(tmp_path):
+    root = project(tmp_path, bib=BIB)
+    (root / "refs.bib").write_bytes(BIB.encode() + "@book{x, title = {Caf\u00e9}, year = 2000}\n".encode("latin-1"))
+    before = (root / "refs.bib").read_bytes()
+    result = run(root, "fmt")
+    assert result.returncode == 1 and result.stdout.startswith("refs.bib:10: not UTF-8 text"), result.stdout
+    assert (root / "refs.bib").read_bytes() == before
+
+
+def test_check_reads_every_entry_as_pandoc_does(tmp_path):
+    """An entry no page cites is still read by pandoc in ``check`` (the build reads the cited ones)."""
+    bad = "\n@book{broken,\n  author = {Nobody, A.}\n  title = {Oops}, publisher = {X}, year = {2001}}\n"
+    result = run(project(tmp_path, bib=BIB + bad), "check")
+    assert result.returncode == 1
+    assert "refs.bib:13: pandoc cannot read entry 'broken': unexpected 't' (column 3)" in result.stdout, result.stdout
+
+
+SAME_WORKS = BIB + """
+@article{chuang_sheriff_2006,
+  author = {Janie Chuang},
+  title = {Global {S}heriff},
+  journal = {Mich. J. Int'l L.},
+  year = {2006}
+}
+
+@book{nobody2001, author = {A. Nobody}, title = {NEVER CITED}, publisher = {Y}, date = {2001-05}}
+"""
+
+
+def test_check_reports_one_work_under_two_keys(tmp_path):
+    pages = {"index.md": "# Home\n\nAs argued [@chuang2006, 490] and [@chuang_sheriff_2006].\n"}
+    result = run(project(tmp_path, pages=pages, bib=SAME_WORKS), "check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "refs.bib:9: warning: entry 'uncited2001' is not cited in this brief",
+        "refs.bib:11: 'chuang_sheriff_2006' is the same work as 'chuang2006' (line 2): "
+        "same title, year and first author; cite one key and delete the other",
+        "refs.bib:18: warning: 'nobody2001' is the same work as 'uncited2001' (line 9): "
+        "same title, year and first author; keep one key and delete the other",
+        "refs.bib:18: warning: entry 'nobody2001' is not cited in this brief",
+        "1 error(s), 3 warning(s)",
+    ]
+    # Citing one copy only: the store still holds two, which check reports as a warning.
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\nAs argued [@chuang2006, 490].\n", encoding="utf-8")
+    result = run(tmp_path, "check")
+    assert result.returncode == 0
+    assert ("refs.bib:11: warning: 'chuang_sheriff_2006' is the same work as 'chuang2006' (line 2): "
+            "same title, year and first author; keep one key and delete the other") in result.stdout.splitlines()
+
+
+def test_check_names_the_other_file_of_a_copy(tmp_path):
+    root = project(tmp_path, pages={"index.md": "# Home\n\n[@chuang2006] and [@copy].\n"})
+    (root / "more.bib").write_text("@article{copy, author = {Chuang, J.}, title = {Global sheriff}, journal = {M},"
+                                   " year = {2006}, doi = {10.1/z}}\n", encoding="utf-8")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("bibliography: refs.bib", "bibliography: [refs.bib, more.bib]"),
+                                     encoding="utf-8")
+    result = run(root, "check")
+    assert ("more.bib:1: 'copy' is the same work as 'chuang2006' (refs.bib:2): same title, year and first author; "
+            "cite one key and delete the other") in result.stdout.splitlines()
+
+
+def test_check_suggests_note_labels_and_interview_ids(tmp_path):
+    pages = {"index.md": "# Home\n\nA claim.[^lable] Fieldwork.[^who]\n\n[^label]: A note.\n"
+                         "[^who]: [interviews: ngo-13, legal-14]\n"}
+    register = ("interviews:\n  ngo-13-14: {interviewee: NGO practitioners, date: 2011-06-13}\n"
+                "  legal-14: {interviewee: a lawyer, date: 2011-06-14}\n")
+    write_site(tmp_path, pages, plugin={"bibliography": "refs.bib", "interviews": "interviews.yaml"},
+               extra_files={"refs.bib": BIB, "interviews.yaml": register})
+    assert run(tmp_path, "check").stdout.splitlines()[:3] == [
+        "docs/index.md:3: note '[^lable]' is used but not defined in this page (did you mean '[^label]'?)",
+        "docs/index.md:5: note '[^label]' is defined but never used",
+        "docs/index.md:6: unknown interview 'ngo-13' (not in interviews.yaml; did you mean 'ngo-13-14'?)",
+    ]

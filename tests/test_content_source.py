@@ -411,7 +411,7 @@ def parse_register() -> dict[str, dict[str, str]]:
             current[key] = value.strip()
         else:
             pytest.fail(f"unexpected line in interviews.yaml: {raw!r}")
-    assert top_keys == ["interviews"], f"top-level keys: {top_keys}"
+    assert top_keys in (["interviews"], ["interviews", "wordings"]), f"top-level keys: {top_keys}"
     return entries
 
 
@@ -420,7 +420,11 @@ def test_register_has_no_private_keys():
     assert entries
     for ident, fields in entries.items():
         assert re.fullmatch(r"[a-z0-9-]+", ident), ident
-        extra = set(fields) - {"interviewee", "date", "dates", "place"}
+        if "wording" in fields:
+            assert set(fields) == {"interviews", "wording"}, ident
+            assert all(part in entries for part in re.findall(r"[a-z0-9-]+", fields["interviews"])), ident
+            continue
+        extra = set(fields) - {"interviewee", "date", "dates", "place", "article"}
         assert not extra, f"{ident}: unexpected keys {sorted(extra)}"
         assert fields.get("interviewee") in ALLOWED_INTERVIEWEES, ident
         assert ("date" in fields) != ("dates" in fields), ident

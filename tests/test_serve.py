@@ -39,9 +39,9 @@ def test_serve_rebuilds_on_bib_edit_and_rides_out_a_broken_one(tmp_path):
                                   cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
                                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     try:
-        def page():
+        def page(path=""):
             try:
-                return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=2).read().decode()
             except OSError:
                 return ""
 
@@ -56,6 +56,26 @@ def test_serve_rebuilds_on_bib_edit_and_rides_out_a_broken_one(tmp_path):
         log = log_path.read_text()
         assert re.search(r"WARNING -  ntsbrief: refs\.bib:1: cannot parse this BibTeX block", log), log
         assert "showing the last good version of chuang2006" in log
+        # An entry that parses but pandoc cannot read (a comma missing between two
+        # fields), then one with an undefined macro: each reported where it is, the
+        # page showing the last good version meanwhile.
+        for broken, message in ((BIB.replace("{Sheriff},", "{Sheriff}"), r"refs\.bib:1: pandoc cannot read entry "
+                                 r"'chuang2006': unexpected 'j' \(column \d+\)"),
+                                (BIB.replace("{MJIL}", "mjil"), r"refs\.bib:1: undefined @string macro 'mjil'")):
+            done = builds()
+            (tmp_path / "refs.bib").write_text(broken, encoding="utf-8")
+            assert wait_for(lambda: builds() > done), log_path.read_text()
+            assert wait_for(lambda: "Chuang, 2006:490" in page())
+            assert 'id="ref-chuang2006"' in page("references/")  # the list is not emptied either
+            log = log_path.read_text()
+            assert re.search(r"WARNING -  ntsbrief: " + message, log), log
+            assert re.search(r"showing the last good version of '?chuang2006", log.split("Documentation built in")[-2]), log
+        # The file gone for a moment (an editor saving by rename, a switch of branch).
+        done = builds()
+        (tmp_path / "refs.bib").unlink()
+        assert wait_for(lambda: builds() > done), log_path.read_text()
+        assert wait_for(lambda: "Chuang, 2006:490" in page())
+        assert "showing the last good version of the bibliography" in log_path.read_text()
         # A good edit is picked up.
         (tmp_path / "refs.bib").write_text(BIB.replace("2006}}", "2007}}"), encoding="utf-8")
         assert wait_for(lambda: "Chuang, 2007:490" in page()), log_path.read_text()

@@ -36,8 +36,16 @@ def format_bibtex(text: str, path: str) -> tuple[str | None, Diagnostics]:
     """The normalised text, or None (and why) if the file cannot be parsed."""
     problems = Diagnostics()
     library = bibtexparser.parse_string(text, parse_stack=[])
+    first_lines = {block.key: block.start_line + 1 for block in library.entries}
     for block in library.failed_blocks:
-        problems.add(path, block.start_line + 1, "cannot parse this block; the file was left as it is")
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            problem = f"duplicate BibTeX key '{block.key}' (first defined at line {first_lines.get(block.key, '?')})"
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            key = getattr(block.ignore_error_block, "key", "?")
+            problem = f"entry '{key}' repeats the field(s) {', '.join(sorted(block.duplicate_keys))}"
+        else:
+            problem = "cannot parse this block"
+        problems.add(path, block.start_line + 1, f"{problem}; the file was left as it is")
     if problems:
         return None, problems
 

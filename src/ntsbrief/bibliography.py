@@ -7,7 +7,6 @@ itself, so decoding here would be work done twice.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import importlib.metadata
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import DiskCache, digest
-from .diagnostics import Diagnostics, shown_path
+from .fields import published_record
+from .diagnostics import Diagnostics, shown_path, suggest
 from .syntax import alias  # noqa: F401 - also part of this module's interface
 
 if TYPE_CHECKING:
@@ -74,6 +74,27 @@ class PandocBibtex:
     text: str
     macros: str
     entries: tuple[tuple[str, str, tuple[str, ...]], ...]  # (key as pandoc reads it, BibTeX, parents' keys)
+    opted_in: frozenset[str] = frozenset()  # private fields the editor publishes (see ``fields``)
+    withheld: tuple[str, ...] = ()  # asked-for entries the store keeps from pandoc (reported there)
+
+    @property
+    def identity(self) -> str:
+        """Everything in here that can change a result."""
+        return "\0".join((self.text, ",".join(sorted(self.opted_in)), ",".join(self.withheld)))
+
+    @property
+    def names(self) -> set[str]:
+        return {name for name, _, _ in self.entries}
+
+    def only(self, names: list[str]) -> PandocBibtex:
+        """These entries (and their parents) alone."""
+        wanted = set(names) | {p for name, _, parents in self.entries if name in names for p in parents}
+        entries = tuple(e for e in self.entries if e[0] in wanted)
+        text = "\n\n".join(([self.macros] if self.macros else []) + [block for _, block, _ in entries]) + "\n"
+        return PandocBibtex(text, self.macros, entries, self.opted_in, tuple(n for n in self.withheld if n in names))
+
+    def published(self, record: dict) -> dict:
+        return published_record(record, self.opted_in)
 
 
 @dataclass
@@ -83,6 +104,9 @@ class Bibliography:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     sources: list[Path] = field(default_factory=list)
     unparsed: int = 0  # blocks that failed to parse
+    unusable: dict[str, str] = field(default_factory=dict)  # key -> why it is never given to pandoc (reported)
+    unreadable_files: list[str] = field(default_factory=list)  # files that could not be read at all (reported)
+    opted_in: frozenset[str] = frozenset()  # private fields the editor publishes (see ``fields``)
     digest: str = ""  # of every file's text: what the store was read from
     _alias_map: dict[str, str] | None = field(default=None, repr=False)
     _pandoc: dict[tuple[str, ...], PandocBibtex] = field(default_factory=dict, repr=False, compare=False)
@@ -97,12 +121,14 @@ class Bibliography:
         for path in paths:
             shown = shown_path(path, display_root)
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text = decoded(path.read_bytes())
             except FileNotFoundError:
                 store.diagnostics.add(shown, None, "bibliography file not found")
+                store.unreadable_files.append(shown)
                 continue
-            except (OSError, UnicodeDecodeError) as error:
-                store.diagnostics.add(shown, None, f"cannot read bibliography file: {error}")
+            except OSError as error:
+                store.diagnostics.add(shown, None, f"cannot read bibliography file: {error.strerror or error}")
+                store.unreadable_files.append(shown)
                 continue
             store.sources.append(path)
             texts.append((text, shown))
@@ -112,22 +138,30 @@ class Bibliography:
             return previous
         for text, shown in texts:
             store._add_blocks(text, shown, cache)
+        store._check_parents()
         return store
 
     def add_text(self, text: str, path: str, cache: DiskCache | None = None) -> None:
         self.digest = _chained(self.digest, path, text)
         self._add_blocks(text, path, cache)
+        self._check_parents()
 
     def _add_blocks(self, text: str, path: str, cache: DiskCache | None) -> None:
         self._pandoc.clear()  # entries change
+        lowered = {key.lower(): entry for key, entry in self.entries.items()}
+        macros = None
         for kind, line, *data in _blocks(text, cache):
-            if kind == "entry":
-                key, entry_type, fields, raw = data
+            if kind in ("entry", "duplicate_fields"):
+                key, entry_type, fields, raw = data[:4]
+                if not key.strip():
+                    self.diagnostics.add(path, line, f"this @{entry_type} entry has no key: write one after "
+                                         f"'@{entry_type}{{' and a comma after it")
+                    continue
                 previous = self.entries.get(key)
                 if previous is not None:
                     self._duplicate(key, path, line, previous)
                     continue
-                self.entries[key] = Entry(
+                entry = Entry(
                     key=key,
                     entry_type=entry_type.lower(),
                     fields={name.lower(): _strip_enclosing(value) for name, value in fields},
@@ -136,32 +170,86 @@ class Bibliography:
                     path=path,
                     line=line,
                 )
+                self.entries[key] = entry
+                if key.lower() in lowered:
+                    other = lowered[key.lower()]
+                    self.diagnostics.add(path, line, f"key '{key}' differs only in case from '{other.key}' "
+                                         f"({other.path}:{other.line}); BibTeX takes them for one key: rename one")
+                lowered.setdefault(key.lower(), entry)
+                if kind == "duplicate_fields":
+                    self._unusable(entry, line, f"entry '{key}' repeats the field(s) {data[4]}")
+                macros = macros if macros is not None else self._macro_names()
+                for where, problem in _problems(raw, fields, macros):
+                    self._unusable(entry, line + where, problem)
             elif kind == "string":
+                if _UNREADABLE_RE.search(data[0]):
+                    continue  # reported as it is read (not_utf8); pandoc could not take it
                 self.macros.append(data[0])
+                macros = None  # defined anew
             elif kind == "duplicate_key":
                 self._duplicate(data[0], path, line, self.entries.get(data[0]))
-            elif kind == "duplicate_fields":
-                key, names = data
-                self.diagnostics.add(path, line, f"entry '{key}' repeats the field(s) {names}")
             elif kind == "failed":
                 self.unparsed += 1
                 self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {data[0]}")
+            elif kind == "stray_at":
+                self.diagnostics.add(path, line, "'@' outside an entry: pandoc would take it for the start of one "
+                                     "and refuse the whole file (start a comment line with %)")
+            elif kind == "not_utf8":
+                self.diagnostics.add(path, line, data[0])
+
+    def _unusable(self, entry: Entry, line: int, message: str) -> None:
+        """Report ``entry`` and keep it from pandoc: it would refuse it, or worse."""
+        self.diagnostics.add(entry.path, line, message)
+        self.unusable.setdefault(entry.key, message)
+
+    def _macro_names(self) -> frozenset[str]:
+        """Lower-case names of the macros defined so far, and the predefined months."""
+        return frozenset(name.lower() for name in _MACRO_NAME_RE.findall("\n".join(self.macros))) | MONTHS
+
+    def _check_parents(self) -> None:
+        """Crossref and xdata links: a missing parent is reported; a cycle (which
+        makes pandoc's reader loop without end) keeps its entries from pandoc."""
+        for key, entry in self.entries.items():
+            for name in PARENT_FIELDS:
+                for parent in filter(None, (p.strip() for p in entry.field(name).split(","))):
+                    if parent not in self.entries:
+                        hint = self.suggest(parent)
+                        self.diagnostics.add(entry.path, entry.line + field_line(entry.raw, name),
+                                             f"{name} '{parent}' of '{key}' is not in the bibliography"
+                                             + (f" (did you mean '{hint}'?)" if hint else ""))
+        for cycle in _cycles({key: self._parents(key) for key in self.entries}):
+            first = self.entries[cycle[0]]
+            message = (f"crossref cycle {' → '.join(cycle + [cycle[0]])}" if len(cycle) > 1
+                       else f"entry '{first.key}' names itself as its own parent")
+            self.diagnostics.add(first.path, first.line, message)  # once, where the cycle starts
+            for key in cycle:
+                self.unusable.setdefault(key, message)
+
+    def _parents(self, key: str) -> list[str]:
+        entry = self.entries[key]
+        return [p for name in PARENT_FIELDS for p in (q.strip() for q in entry.field(name).split(","))
+                if p in self.entries]
 
     def _duplicate(self, key: str, path: str, line: int, previous: Entry | None) -> None:
         first = f" (first defined at {previous.path}:{previous.line})" if previous else ""
         self.diagnostics.add(path, line, f"duplicate BibTeX key '{key}'{first}")
 
-    def keep_unparsed_from(self, previous: Bibliography) -> None:
-        """While some block does not parse, keep the previous version of entries it hid."""
+    def keep_last_good_from(self, previous: Bibliography) -> None:
+        """While some block does not parse, keep the previous version of entries it
+        hid: a live preview goes on showing them. (An entry that is there but
+        unusable is stood in for by its last good reading: see ``Formatter``.)"""
         if not self.unparsed:
             return
         kept = [key for key in previous.entries if key not in self.entries]
         for key in kept:
             self.entries[key] = previous.entries[key]
+            if key in previous.unusable:
+                self.unusable[key] = previous.unusable[key]
         self._pandoc.clear()
+        self._alias_map = None
         if kept:
             self.diagnostics.add(previous.entries[kept[0]].path, None,
-                                 f"showing the last good version of {', '.join(kept)} until the file parses again",
+                                 f"showing the last good version of {', '.join(kept)} until it can be read again",
                                  severity="warning")
 
     def missing_fields(self, key: str) -> list[str]:
@@ -181,11 +269,7 @@ class Bibliography:
 
     def suggest(self, key: str) -> str | None:
         """The known key closest to a mistyped one, for 'did you mean' hints."""
-        lowered = {k.lower(): k for k in self.entries}
-        if key.lower() in lowered:
-            return lowered[key.lower()]
-        close = difflib.get_close_matches(key, list(self.entries), n=1, cutoff=0.75)
-        return close[0] if close else None
+        return suggest(key, self.entries)
 
     def bibtex_for(self, keys: list[str]) -> str:
         """Raw BibTeX of the given entries, their crossref parents and all macros."""
@@ -196,7 +280,7 @@ class Bibliography:
 
         Remembered for the last few key lists: a live preview keeps an unchanged
         store, and each of its builds asks for the same cited works."""
-        asked = tuple(keys)
+        asked = (*keys, "\0", *sorted(self.opted_in))
         if asked not in self._pandoc:
             self._pandoc[asked] = self._make_for_pandoc(keys)
             while len(self._pandoc) > 4:
@@ -211,12 +295,14 @@ class Bibliography:
             macros="\n\n".join(self.macros),
             entries=tuple((name, block, tuple(alias(p) for p in self._with_parents([key])[1:]))
                           for (name, block), key in zip(blocks, wanted)),
+            opted_in=self.opted_in,
+            withheld=tuple(alias(k) for k in dict.fromkeys(keys) if k in self.unusable),
         )
 
     def _with_parents(self, keys: list[str]) -> list[str]:
         """The keys (those in the store), then the parents they name, transitively."""
         wanted: dict[str, None] = {}  # ordered, with quick membership
-        pending = deque(k for k in keys if k in self.entries)
+        pending = deque(k for k in keys if k in self.entries and k not in self.unusable)
         while pending:
             key = pending.popleft()
             if key in wanted:
@@ -225,7 +311,7 @@ class Bibliography:
             for name in PARENT_FIELDS:
                 parent = self.entries[key].field(name)
                 for parent_key in (p.strip() for p in parent.split(",")):
-                    if parent_key in self.entries and parent_key not in wanted:
+                    if parent_key in self.entries and parent_key not in wanted and parent_key not in self.unusable:
                         pending.append(parent_key)
         return list(wanted)
 
@@ -274,7 +360,7 @@ class Bibliography:
 
 def _chained(digest_so_far: str, path: str, text: str) -> str:
     """The store's digest after one more file."""
-    return hashlib.sha256((digest_so_far + path + "\0" + text).encode("utf-8")).hexdigest()
+    return hashlib.sha256((digest_so_far + path + "\0" + text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
@@ -291,7 +377,7 @@ def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
     return blocks
 
 
-BLOCKS_VERSION = "1"
+BLOCKS_VERSION = "2"
 
 
 @functools.lru_cache(maxsize=1)
@@ -327,12 +413,142 @@ def _parse(text: str) -> tuple[tuple, ...]:
             blocks.append(["string", line, block.raw])
         elif isinstance(block, model.DuplicateBlockKeyBlock):
             blocks.append(["duplicate_key", line, block.key])
-        elif isinstance(block, model.DuplicateFieldKeyBlock):
-            key = getattr(block.ignore_error_block, "key", "?")
-            blocks.append(["duplicate_fields", line, key, ", ".join(sorted(block.duplicate_keys))])
+        elif isinstance(block, model.DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, model.Entry):
+            entry = block.ignore_error_block
+            fields = [[f.key, str(f.value)] for f in entry.fields]
+            blocks.append(["duplicate_fields", line, entry.key, entry.entry_type, fields, entry.raw,
+                           ", ".join(sorted(block.duplicate_keys))])
         elif isinstance(block, model.ParsingFailedBlock):
             blocks.append(["failed", line, _reason(block)])
+        if not isinstance(block, (model.Entry, model.DuplicateFieldKeyBlock)):
+            blocks += [["not_utf8", line + where, message] for where, message in _undecodable(block.raw)]
+        if isinstance(block, model.ImplicitComment):
+            blocks += [["stray_at", line + where] for where in _stray_ats(block.raw)]
     return _frozen(blocks)
+
+
+MONTHS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+_MACRO_NAME_RE = re.compile(r"@string\s*[{(]\s*([^\s=,{}()\"#]+)\s*=", re.IGNORECASE)
+# Bytes that are not UTF-8 (kept as lone surrogates by ``decoded``), and control
+# characters no text has (NUL: a damaged file).
+_UNREADABLE_RE = re.compile("[\udc80-\udcff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decoded(data: bytes) -> str:
+    """A BibTeX file's text: UTF-8 (a byte-order mark dropped, any line ends);
+    bytes that are not UTF-8 are kept as lone surrogates, to be reported where
+    they are rather than making the whole file unreadable."""
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _undecodable(raw: str) -> list[tuple[int, str]]:
+    """(line within ``raw`` from 0, message) for its first character that is no text."""
+    found = _UNREADABLE_RE.search(raw)
+    if found is None:
+        return []
+    before = raw[: found.start()]
+    where = f"(column {found.start() - before.rfind(chr(10))})"
+    code = ord(found.group(0))
+    if code >= 0xDC80:
+        return [(before.count("\n"), f"byte 0x{code - 0xDC00:02X} {where} is not UTF-8: the file seems to be "
+                 "saved as Latin-1 or Windows-1252; save it as UTF-8")]
+    return [(before.count("\n"), f"control character U+{code:04X} {where}: the file is damaged or not text")]
+
+
+def _stray_ats(raw: str) -> list[int]:
+    """Lines (from 0) of text between entries holding an '@', which pandoc takes
+    for the start of an entry (it skips lines that start with %)."""
+    return [n for n, line in enumerate(raw.split("\n")) if "@" in line and not line.lstrip().startswith("%")][:1]
+
+
+def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple[int, str]]:
+    """(line within the entry from 0, message) for what makes it unusable."""
+    problems = _undecodable(raw)
+    for name, value in fields:
+        for macro in _macros_used(value):
+            if macro.lower() not in macros:
+                problems.append((field_line(raw, name), f"undefined @string macro '{macro}' in field '{name}' "
+                                 f"(define it with @string, or write {{{macro}}} for the text itself)"))
+    return problems
+
+
+def _macros_used(value: str) -> list[str]:
+    """The macro names a field's value as written refers to (``a # {b} # "c" # 12``)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:index])
+            start = index + 1
+    parts.append(value[start:])
+    names = [part.strip() for part in parts]
+    return [name for name in names if name and name[0] not in '{"' and not name.isdigit()]
+
+
+def field_line(raw: str, name: str) -> int:
+    """The line (from 0) of field ``name`` in an entry as written; 0 if not found."""
+    found = re.search(rf"[,{{(\s]{re.escape(name)}\s*=", raw, re.IGNORECASE)
+    return raw.count("\n", 0, found.start() + 1) if found else 0
+
+
+def _cycles(parents: dict[str, list[str]]) -> list[list[str]]:
+    """The cycles in a graph of entries and the parents they name (Tarjan's
+    strongly connected components, without recursion), each as a path."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in parents:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, next_child = work.pop()
+            if next_child == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            children = parents[node]
+            if next_child < len(children):
+                work.append((node, next_child + 1))
+                child = children[next_child]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in parents[node]:
+                    found.append(_cycle_path(component, parents))
+    return found
+
+
+def _cycle_path(component: list[str], parents: dict[str, list[str]]) -> list[str]:
+    """A path through the component from its first key back to it, as far as it goes."""
+    members = set(component)
+    path = [min(component)]
+    while True:
+        step = next((p for p in parents[path[-1]] if p in members and p not in path), None)
+        if step is None:
+            return path + sorted(members - set(path))
+        path.append(step)
 
 
 def _strip_enclosing(value: object) -> str:

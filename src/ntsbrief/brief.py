@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from . import render
-from .bibliography import Bibliography, PandocBibtex
-from .diagnostics import Diagnostics
+from . import fields, render
+from .bibliography import Bibliography, PandocBibtex, field_line
+from .diagnostics import Diagnostics, suggest
 from .register import Register
-from .citeproc import Formatted, FormatError, Formatter
+from .sameworks import same_works
+from .citeproc import Formatted, FormatError, Formatter, Rejection
 from .style import Style
-from .syntax import Cluster, alias, normalise, predict_clusters, scan_source
+from .syntax import Cluster, alias, normalise, parse_whole_cluster, predict_clusters, scan_source
 
 # href(from_page_key, to_page_key, anchor) -> a link usable on from_page
 HrefFunction = Callable[[str, str, str], str]
@@ -55,6 +56,11 @@ class NoteDefinition:
     label: str
     where: Where
     html: str = ""
+
+
+def _did_you_mean(word: str, known) -> str:
+    hint = suggest(word, known)
+    return f"; did you mean '{hint}'?" if hint else ""
 
 
 def used_labels(record: PageRecord) -> set[str]:
@@ -152,8 +158,9 @@ class PageRecord:
         if self._register is None:
             problems = ["interview reference but no interview register is configured ('interviews:' option)"]
         else:
-            problems = [f"unknown interview '{i}' (not in {self._register.path})"
-                        for i in ids if i not in self._register.interviews]
+            known = self._register.interviews
+            problems = [f"unknown interview '{i}' (not in {self._register.path}{_did_you_mean(i, known)})"
+                        for i in ids if i not in known]
             if not ids:
                 problems.append("interview reference names no interview")
         if problems:
@@ -241,6 +248,18 @@ class Brief:
         self._sources: frozenset[int] = frozenset()  # hashes of the page sources given to prefetch
         self._formatted: frozenset[str] | None = None  # the clusters resolve formatted
         self._format_failed = False
+        self._unreadable: set[str] = set()  # names of cited entries pandoc did not read (reported)
+
+    @property
+    def unread_keys(self) -> set[str]:
+        """Cited keys whose entry as it stands pandoc did not read (reported; in a
+        live preview its last good reading may stand in)."""
+        return {self.bibliography.unalias(name) for name in self._unreadable}
+
+    @property
+    def store_failed(self) -> bool:
+        """Whether the store failed as a whole: a file unreadable, or pandoc unable to format."""
+        return bool(self.bibliography.unreadable_files) or self._format_failed
 
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
         record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register, self.marks)
@@ -267,7 +286,9 @@ class Brief:
                     continue  # inside a note that is never shown
                 definition = defined.get(use.label)
                 if definition is None:
-                    record.warn(record.line(use.where), f"note '[^{use.label}]' is used but not defined in this page")
+                    hint = suggest(use.label, defined)
+                    record.warn(record.line(use.where), f"note '[^{use.label}]' is used but not defined in this page"
+                                + (f" (did you mean '[^{hint}]'?)" if hint else ""))
                     continue
                 if (record.key, use.label) not in note_numbers:
                     note_numbers[(record.key, use.label)] = len(note_items) + 1
@@ -309,8 +330,9 @@ class Brief:
                 label = titles.get(notes_page, "Notes") if use.in_note else titles.get(record.key, record.key)
                 for key in use.cluster.keys:
                     cited.setdefault(key, []).append((href(references_page, shown_on, use.id), label))
-        self.check_entries(list(cited))
         formatted = self._format(list(cited), [u.cluster.pandoc_text for u in formattable])
+        self.check_entries([key for key in cited if alias(key) not in self._unreadable])
+        self.check_same_works(list(cited))
         self._formatted = frozenset(formatted.clusters)
         if self._sources_key and not self._format_failed:
             self.formatter.set_marker(self._sources_key)  # the cache now holds this build's formatting
@@ -411,13 +433,39 @@ class Brief:
         return render.drop_unsafe_links(formatted.entries.get(alias(key), ""))
 
     def check_entries(self, keys: list[str]) -> None:
-        """Report entries that lack what a reference needs."""
+        """Report entries that lack what a reference needs, and local files'
+        paths in the fields the site publishes."""
+        published = fields.bibtex_fields(self.bibliography.opted_in)
         for key in keys:
+            entry = self.bibliography.entries[key]
             missing = self.bibliography.missing_fields(key)
             if missing:
-                entry = self.bibliography.entries[key]
                 self.diagnostics.add(entry.path, entry.line,
                                      f"entry '{key}' (@{entry.entry_type}) lacks required field(s): {', '.join(missing)}")
+            for name, value in entry.raw_fields.items():
+                path = fields.local_path(value) if name in published else None
+                if path:
+                    self.diagnostics.add(entry.path, entry.line + field_line(entry.raw, name),
+                                         f"field '{name}' of '{key}' holds a local file's path ({path}), which the "
+                                         "site would publish: remove it", severity="warning")
+
+    def check_same_works(self, cited: list[str], store_wide: bool = False) -> None:
+        """Report one work under two keys: an error where the brief cites both, and
+        (``store_wide``, for ``ntsbrief check``) a warning where the store merely has both."""
+        entries, cited_keys, reported = self.bibliography.entries, set(cited), set()
+        for group in same_works(entries, None if store_wide else cited_keys):
+            both = [key for key in group.keys if key in cited_keys]
+            pairs = [(key, both[0], "cite one key and delete the other", "error") for key in both[1:]]
+            if store_wide:
+                pairs += [(key, group.keys[0], "keep one key and delete the other", "warning")
+                          for key in group.keys[1:] if key not in both[1:]]
+            for key, other, hint, severity in pairs:
+                if (key, other) not in reported:
+                    reported.add((key, other))
+                    entry, first = entries[key], entries[other]
+                    where = f"line {first.line}" if first.path == entry.path else f"{first.path}:{first.line}"
+                    self.diagnostics.add(entry.path, entry.line, f"'{key}' is the same work as '{other}' ({where}): "
+                                                                 f"{group.reason}; {hint}", severity)
 
     def _format(self, keys: list[str], clusters: list[str]) -> Formatted:
         if not clusters:
@@ -428,16 +476,45 @@ class Brief:
             self._format_failed = True
             self.diagnostics.add(self.style.name, None, f"pandoc could not format the citations: {error}")
             return Formatted()
+        unreadable = self._report_rejected(formatted.rejected)
+        self._unreadable = set(formatted.rejected) | {alias(k) for k in self.bibliography.unusable}
         for warning in formatted.warnings:
-            self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
+            if not _about_unreadable(warning, unreadable):
+                self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
         unalias = self.bibliography.unalias
+        # A cluster citing an entry pandoc cannot read stays as written, marked, like an unknown key.
+        clusters = {k: v for k, v in formatted.clusters.items() if not unreadable & set(parse_whole_cluster(k).keys)}
         if self.bibliography.has_aliases:
-            clusters = {k: render.unalias_refs(v, unalias) for k, v in formatted.clusters.items()}
-        else:
-            clusters = formatted.clusters
+            clusters = {k: render.unalias_refs(v, unalias) for k, v in clusters.items()}
         return Formatted({k: render.drop_unsafe_links(v) for k, v in clusters.items()},
-                         {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()},
+                         {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()
+                          if k not in unreadable},
                          formatted.warnings)
+
+    def check_readable(self, keys: list[str]) -> None:
+        """Report the entries pandoc's reader refuses (each read once, then cached)."""
+        try:
+            read = self.formatter.read_entries(self._bibtex(keys))
+        except FormatError as error:
+            self.diagnostics.add("pandoc", None, f"cannot read the bibliography: {error}")
+            return
+        self._report_rejected(read.rejected)
+
+    def _report_rejected(self, rejected: dict[str, Rejection]) -> set[str]:
+        """Report the entries pandoc cannot read, each at its place in the store;
+        the names of those with no good version standing in for them."""
+        for name, rejection in rejected.items():
+            key = self.bibliography.unalias(name)
+            entry = self.bibliography.entries.get(key)
+            if entry is None:
+                continue
+            line = entry.line + rejection.line - 1 if rejection.line else entry.line
+            if rejection.message:  # else reported by the store
+                self.diagnostics.add(entry.path, line, f"pandoc cannot read entry '{key}': {rejection.message}")
+            if rejection.kept:
+                self.diagnostics.add(entry.path, entry.line, f"showing the last good version of '{key}' "
+                                     "until it can be read again", severity="warning")
+        return {name for name, rejection in rejected.items() if not rejection.kept}
 
     def _page_renderer(self, record: PageRecord, host: str, formatted: Formatted, marker_ids, href: HrefFunction,
                        notes_page: str, references_page: str, plain: bool = False,
@@ -482,3 +559,10 @@ class Brief:
             return text_of(kind, index, fallback, context) if plain else replace(kind, index, fallback, context)
 
         return lambda page_html: self.marks.replace(page_html, checked)
+
+
+def _about_unreadable(warning: str, names: set[str]) -> bool:
+    """Whether a warning of pandoc's is its "citation not found" for an entry
+    already reported as unreadable."""
+    found = re.search(r"citation (\S+) not found", warning)
+    return found is not None and found.group(1) in names

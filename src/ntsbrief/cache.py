@@ -19,7 +19,7 @@ from pathlib import Path
 def digest(*parts: str) -> str:
     hasher = hashlib.sha256()
     for part in parts:
-        hasher.update(part.encode("utf-8"))
+        hasher.update(part.encode("utf-8", "surrogatepass"))  # text read from a file that is not all UTF-8
         hasher.update(b"\0")
     return hasher.hexdigest()
 

@@ -17,14 +17,13 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import pandoc_ast
+from . import fields, pandoc_ast
 from .bibliography import PandocBibtex
 from .cache import DiskCache, digest
 from .style import Style, is_incremental
@@ -36,6 +35,25 @@ SPLIT_FROM = 4000  # distinct clusters from which two pandoc processes finish so
 class FormatError(Exception):
     """pandoc could not format the citations."""
 
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail  # pandoc's message as it printed it
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An entry pandoc's BibTeX reader refuses."""
+
+    line: int | None  # where in the entry's text (from 1), if pandoc's error is inside it
+    message: str  # "" where the store has reported the entry already
+    kept: bool = False  # its last good reading stands in (a live preview)
+
+
+@dataclass(frozen=True)
+class ReadEntries:
+    records: tuple[dict, ...] = ()  # pandoc's references, each a metadata value (MetaMap)
+    rejected: dict[str, Rejection] = field(default_factory=dict)  # by the key pandoc reads
+
 
 @dataclass
 class Formatted:
@@ -45,17 +63,21 @@ class Formatted:
     entries: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     has_entries: bool = False  # the reference list has been formatted
+    rejected: dict[str, Rejection] = field(default_factory=dict)  # entries pandoc cannot read
 
     def to_json(self) -> str:
         return json.dumps({"clusters": self.clusters, "entries": self.entries, "warnings": self.warnings,
-                           "has_entries": self.has_entries}, ensure_ascii=False)
+                           "has_entries": self.has_entries,
+                           "rejected": {k: [r.line, r.message, r.kept] for k, r in self.rejected.items()}},
+                          ensure_ascii=False)
 
     @classmethod
     def from_data(cls, data) -> Formatted | None:
         """From ``to_json``'s value as parsed; None if it is not one."""
         try:
-            return cls(data["clusters"], data["entries"], data["warnings"], data["has_entries"])
-        except (KeyError, TypeError):
+            return cls(data["clusters"], data["entries"], data["warnings"], data["has_entries"],
+                       {k: Rejection(*r) for k, r in data["rejected"].items()})
+        except (KeyError, TypeError, AttributeError):
             return None
 
 
@@ -96,8 +118,10 @@ class Formatter:
         self._memory: dict[str, Formatted] = {}
         self._pending: dict[str, Future] = {}
         self._markers: set[str] = set()
-        self._items: dict[str, list[dict]] = {}
-        self._entry_items: dict[str, str] = {}  # CSL-JSON record of one entry, by its content key
+        self._read: dict[str, ReadEntries] = {}
+        self._entry_reads: dict[str, str] = {}  # pandoc's reading of one entry (JSON), by its content key
+        self._last_good: dict[str, dict] = {}  # each entry's latest reading that pandoc accepted, by name
+        self._given: PandocBibtex | None = None  # the entries of the latest ``format``
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
 
     def prefetch(self, style: Style, bibtex: str | PandocBibtex, clusters: list[str],
@@ -118,58 +142,143 @@ class Formatter:
         if pending is not None:
             pending.result()  # a failure there is raised here, once
         known = self._complete(context, style, bibtex, unique, locale)
+        if isinstance(bibtex, PandocBibtex):
+            self._given = bibtex
         return Formatted({c: known.clusters[c] for c in unique if c in known.clusters}, dict(known.entries),
-                         list(known.warnings), known.has_entries)
+                         list(known.warnings), known.has_entries, dict(known.rejected))
+
+    def read_entries(self, bibtex: str | PandocBibtex) -> ReadEntries:
+        """The entries as pandoc's BibTeX reader reads them: its references, as the
+        metadata values of pandoc's own document model (cached).
+
+        Not CSL-JSON: pandoc's CSL-JSON writer drops the case protection of
+        ``{Braced}`` words, which its citeproc keeps when it reads a ``.bib`` itself.
+        Given the entries one by one (``PandocBibtex``), only those not read before
+        are converted, two pandoc processes at once when they are many (the reader
+        takes about 1 ms an entry), and an entry pandoc cannot read is found and
+        set aside, so that it spoils no other (in a live preview its last good
+        version stands in meanwhile)."""
+        key = _digest("references", _identity(bibtex))
+        if key not in self._read:
+            if isinstance(bibtex, PandocBibtex):
+                read = self._read_by_entry(bibtex)
+            else:
+                records = _references(_run([pandoc_path(), "--from=biblatex", "--to=json"], bibtex)[0])
+                read = ReadEntries(tuple(fields.published_record(r) for r in records))
+            self._read = {key: read}  # the latest reading: one store per brief
+        return self._read[key]
 
     def csl_items(self, bibtex: str | PandocBibtex) -> list[dict]:
-        """The entries as CSL-JSON records, read by pandoc's BibTeX reader (cached).
+        """The readable entries as CSL-JSON records (for downloads and metadata),
+        written by pandoc from the references it read (cached)."""
+        read = self.read_entries(bibtex)
+        key = _digest("csljson", json.dumps(read.records, ensure_ascii=False, sort_keys=True))
+        items = self.cache.read_json(key)
+        if items is None:
+            document = json.dumps({"pandoc-api-version": pandoc_api_version(), "blocks": [],
+                                   "meta": {"references": {"t": "MetaList", "c": list(read.records)}}})
+            items = json.loads(_run([pandoc_path(), "--from=json", "--to=csljson"], document)[0]) if read.records else []
+            self.cache.write_json(key, json.dumps(items, ensure_ascii=False))
+        return [dict(item) for item in items]
 
-        Given the entries one by one (``PandocBibtex``), only those not converted
-        before are read, in two pandoc processes at once when they are many: the
-        reader takes about 1 ms an entry, which is seconds for a large store."""
-        key = _digest("csljson", _text(bibtex))
-        if key not in self._items:
-            cached = self.cache.read_json(key)
-            if cached is not None:
-                items = cached
-            elif isinstance(bibtex, PandocBibtex):
-                items = self._convert_by_entry(bibtex)
-            else:
-                items = json.loads(_run([pandoc_path(), "--from=biblatex", "--to=csljson"], bibtex)[0])
-            if cached is None:
-                self.cache.write_json(key, json.dumps(items, ensure_ascii=False))
-            self._items = {key: items}  # the latest conversion: one store per brief
-        return [dict(item) for item in self._items[key]]
-
-    def _convert_by_entry(self, bibtex: PandocBibtex) -> list[dict]:
+    def _read_by_entry(self, bibtex: PandocBibtex) -> ReadEntries:
         blocks = {name: block for name, block, _ in bibtex.entries}
-        # An entry's record depends on its own text, its parents' (crossref) and the macros.
-        ids = {name: _digest("csl-entry", bibtex.macros, block, *(blocks[p] for p in parents))
-               for name, block, parents in bibtex.entries}
-        found: dict[str, dict] = {}  # name -> its record (a fresh copy: callers may change it)
+        parents = {name: names for name, _, names in bibtex.entries}
+        # An entry's reading depends on its own text, its parents' (crossref) and the macros.
+        ids = {name: _digest("pandoc-reference", bibtex.macros, block, *(blocks[p] for p in parents[name]))
+               for name, block, _ in bibtex.entries}
+        found: dict[str, dict] = {}  # name -> {"record": ...} or {"rejected": [line, message]}
         for name in blocks:
-            remembered = self._entry_items.get(ids[name])
+            remembered = self._entry_reads.get(ids[name])
             known = json.loads(remembered) if remembered is not None else self.cache.read_json(ids[name])
-            if known is not None:
+            if isinstance(known, dict) and ("record" in known or "rejected" in known):
                 found[name] = known
         missing = [name for name in blocks if name not in found]
-        parents = {name: names for name, _, names in bibtex.entries}
 
-        def convert(names: list[str]) -> dict[str, dict]:
+        def text_of(names: list[str]) -> str:
             needed = list(dict.fromkeys(n for name in names for n in (name, *parents[name])))
-            text = "\n\n".join([bibtex.macros] + [blocks[n] for n in needed]) + "\n"
-            records = json.loads(_run([pandoc_path(), "--from=biblatex", "--to=csljson"], text)[0])
-            return {record.get("id"): record for record in records}
+            return "\n\n".join([bibtex.macros] + [blocks[n] for n in needed]) + "\n"
+
+        def read(names: list[str]) -> dict[str, dict]:
+            """Each entry's reading; a batch pandoc refuses is halved until the
+            entries it cannot read are alone."""
+            try:
+                records = {_record_id(r): r for r in _references(
+                    _run([pandoc_path(), "--from=biblatex", "--to=json"], text_of(names))[0])}
+            except FormatError as error:
+                if len(names) > 1:
+                    return {**read(names[: len(names) // 2]), **read(names[len(names) // 2:])}
+                return {names[0]: {"rejected": _rejection(error.detail, text_of(names), blocks[names[0]])}}
+            return {name: {"record": records[name]} if name in records
+                    else {"rejected": [None, "pandoc's BibTeX reader skips this entry"]} for name in names}
 
         chunks = [missing[: len(missing) // 2], missing[len(missing) // 2:]] if len(missing) >= 200 else [missing]
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ntsbrief-csljson") as pool:
-            for names, records in zip(chunks, pool.map(convert, [c for c in chunks if c])):
-                for name in names:
-                    if name in records:
-                        found[name] = records[name]
-                        self._entry_items[ids[name]] = json.dumps(records[name], ensure_ascii=False)
-                        self.cache.write_json(ids[name], self._entry_items[ids[name]])
-        return [found[name] for name in blocks if name in found]
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ntsbrief-references") as pool:
+            for reads in pool.map(read, [c for c in chunks if c]):
+                for name, result in reads.items():
+                    found[name] = result
+                    self._entry_reads[ids[name]] = json.dumps(result, ensure_ascii=False)
+                    self.cache.write_json(ids[name], self._entry_reads[ids[name]])
+        records, rejected = [], {}
+        for name in blocks:
+            if "record" in found[name]:
+                self._last_good[name] = found[name]["record"]
+                records.append(bibtex.published(found[name]["record"]))
+                continue
+            line, message = found[name]["rejected"]
+            stand_in = self._last_good.get(name) or self._stand_in(name)
+            rejected[name] = Rejection(line, message, kept=stand_in is not None)
+            if stand_in is not None:
+                records.append(bibtex.published(stand_in))
+        for name in bibtex.withheld:  # reported by the store; perhaps stood in for
+            stand_in = self._last_good.get(name) or self._stand_in(name)
+            rejected[name] = Rejection(None, "", kept=stand_in is not None)
+            if stand_in is not None:
+                records.append(bibtex.published(stand_in))
+        return ReadEntries(tuple(records), rejected)
+
+    def latex_to_text(self, texts: list[str]) -> list[str | None]:
+        """BibTeX values as written, each as plain text decoded by pandoc's LaTeX
+        reader (the one its BibTeX reader uses): accents, TeX quotes and dashes,
+        commands and braces, as the formatted references show them; None for a
+        value that reader refuses."""
+        if not texts:
+            return []
+        key = _digest("latex-to-text", *texts)
+        cached = self.cache.read_json(key)
+        if isinstance(cached, list) and len(cached) == len(texts):
+            return cached
+
+        def read(batch: list[str]) -> list[str | None]:
+            document = "\n\n".join(" ".join(text.split()) for text in batch)
+            try:
+                blocks = json.loads(_run([pandoc_path(), "--from=latex", "--to=json"], document)[0])["blocks"]
+            except FormatError:
+                if len(batch) == 1:
+                    return [None]  # its reader cannot read this one: the caller keeps what it had
+                return read(batch[: len(batch) // 2]) + read(batch[len(batch) // 2:])
+            if len(blocks) == len(batch) and all(b["t"] in ("Para", "Plain") for b in blocks):
+                return [" ".join(pandoc_ast.stringify(b["c"]).split()) for b in blocks]
+            if len(batch) == 1:  # no paragraph of its own (a \par, an environment): its text as a whole
+                return [" ".join(pandoc_ast.stringify([i for b in blocks if b["t"] in ("Para", "Plain")
+                                                       for i in b["c"]]).split())]
+            return read(batch[: len(batch) // 2]) + read(batch[len(batch) // 2:])
+
+        decoded = read(texts)
+        self.cache.write_json(key, json.dumps(decoded, ensure_ascii=False))
+        return decoded
+
+    def _stand_in(self, name: str) -> dict | None:
+        """The reading of ``name`` in the entries last given to ``format`` (a live
+        preview's previous build), if pandoc could read it there."""
+        previous, self._given = self._given, None  # no stand-in for a stand-in
+        try:
+            if previous is None or name not in previous.names:
+                return self._last_good.get(name)
+            self._read_by_entry(previous.only([name]))  # cached per entry: usually no pandoc run
+            return self._last_good.get(name)
+        finally:
+            self._given = previous
 
     def key(self, *parts: str) -> str:
         return _digest(*parts)
@@ -186,7 +295,7 @@ class Formatter:
 
     def _context(self, style: Style, bibtex: str | PandocBibtex, clusters: list[str], locale: str | None) -> str:
         order = [] if is_incremental(style) else list(dict.fromkeys(clusters))
-        return _digest(style.text, _text(bibtex), locale or "", *order)
+        return _digest(style.text, _identity(bibtex), locale or "", *order)
 
     def _complete(self, context: str, style: Style, bibtex: str | PandocBibtex, clusters: list[str],
                   locale: str | None) -> Formatted:
@@ -197,11 +306,13 @@ class Formatter:
                 cached = self.cache.read_json(context)
                 known = (Formatted.from_data(cached) if cached is not None else None) or Formatted()
             missing = [c for c in dict.fromkeys(clusters) if c not in known.clusters]
-            needs_entries = not known.has_entries and bool(_text(bibtex).strip())
+            needs_entries = not known.has_entries and bool(_text(bibtex).strip() or getattr(bibtex, "withheld", ()))
             if missing or needs_entries:
                 new = self._run_citeproc(style, bibtex, missing, locale, needs_entries)
                 known = Formatted({**known.clusters, **new.clusters}, new.entries if needs_entries else known.entries,
-                                  list(dict.fromkeys(known.warnings + new.warnings)), True)
+                                  list(dict.fromkeys(known.warnings + new.warnings)), True, new.rejected)
+                if any(r.kept for r in known.rejected.values()):  # formatted with a stand-in: only for now
+                    return known
                 self.cache.write_json(context, known.to_json())
             self._memory.pop(context, None)
             self._memory[context] = known
@@ -220,30 +331,29 @@ class Formatter:
         parts = [clusters]
         if nocite and len(clusters) >= SPLIT_FROM:
             parts = [clusters[: len(clusters) // 2], clusters[len(clusters) // 2:]]
-        # CSL-JSON (converted once and cached) reads far faster than BibTeX in every run.
-        # Converting is pandoc's work: the batch is built meanwhile.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-csljson") as pool:
-            converting = pool.submit(self.csl_items, bibtex)
-            documents = [self._document(part, nocite) for part in parts]
-            items = converting.result()
-        with tempfile.TemporaryDirectory(prefix="ntsbrief-") as tmp:
-            references = Path(tmp) / "cited.json"
-            references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-            command = [pandoc_path(), "--from=json", "--to=html5", "--wrap=none", "--citeproc",
-                       f"--csl={style.path}", f"--bibliography={references}",
-                       "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
-            if locale:
-                command.append(f"--metadata=lang:{locale}")
+        # The entries as pandoc's reader reads them (each converted once and cached) go
+        # in the document's metadata, which reads far faster than BibTeX in every run.
+        # Reading is pandoc's work: the batch is built meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-references") as pool:
+            reading = pool.submit(self.read_entries, bibtex)
+            batches = [self._batch(part, nocite) for part in parts]
+            read = reading.result()
+        documents = [pandoc_ast.document(built, pandoc_api_version(), nocite, by_index, read.records)
+                     for built, by_index in batches]
+        command = [pandoc_path(), "--from=json", "--to=html5", "--wrap=none", "--citeproc", f"--csl={style.path}",
+                   "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
+        if locale:
+            command.append(f"--metadata=lang:{locale}")
 
-            def run(document: str) -> tuple[str, str]:
-                return _run(command, document)
+        def run(document: str) -> tuple[str, str]:
+            return _run(command, document)
 
-            self.runs += len(parts)
-            if len(parts) == 1:
-                outputs = [run(documents[0])]
-            else:
-                with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="ntsbrief-citeproc") as pool:
-                    outputs = list(pool.map(run, documents))
+        self.runs += len(parts)
+        if len(parts) == 1:
+            outputs = [run(documents[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="ntsbrief-citeproc") as pool:
+                outputs = list(pool.map(run, documents))
         formatted = Formatted()
         for part, (stdout, stderr) in zip(parts, outputs):
             piece = parse_pandoc_html(stdout, part)
@@ -252,21 +362,22 @@ class Formatter:
             formatted.warnings += [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
         formatted.warnings = list(dict.fromkeys(formatted.warnings))
         formatted.has_entries = with_entries
+        formatted.rejected = read.rejected
         if not with_entries:
             formatted.entries = {}
         return formatted
 
     @staticmethod
-    def _document(clusters: list[str], nocite: bool) -> str:
-        """The batch as pandoc's JSON AST; clusters with Markdown in their
-        affixes are read by pandoc's Markdown reader first (one short run)."""
+    def _batch(clusters: list[str], nocite: bool) -> tuple[list[dict | None], dict[int, list[dict]]]:
+        """The batch's clusters in pandoc's JSON AST; those with Markdown in their
+        affixes are read by pandoc's Markdown reader (one short run), by index."""
         built = pandoc_ast.build(clusters, nocite)
         unbuilt = [n for n, inline in enumerate(built) if inline is None]
         read = {}
         if unbuilt:
             batch = pandoc_ast.markdown_batch([clusters[n] for n in unbuilt], unbuilt)
             read = pandoc_ast.read_divs(_run([pandoc_path(), "--from=markdown", "--to=json"], batch)[0])
-        return pandoc_ast.document(built, pandoc_api_version(), nocite, read)
+        return built, read
 
 
 def _run(command: list[str], stdin: str) -> tuple[str, str]:
@@ -276,12 +387,49 @@ def _run(command: list[str], stdin: str) -> tuple[str, str]:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise FormatError(f"cannot run pandoc: {error}") from None
     if result.returncode != 0:
-        raise FormatError(" ".join(result.stderr.split()) or f"pandoc exited with {result.returncode}")
+        raise FormatError(" ".join(result.stderr.split()) or f"pandoc exited with {result.returncode}", result.stderr)
     return result.stdout, result.stderr
 
 
 def _text(bibtex: str | PandocBibtex) -> str:
     return bibtex.text if isinstance(bibtex, PandocBibtex) else bibtex
+
+
+def _identity(bibtex: str | PandocBibtex) -> str:
+    """Everything about the entries that can change a result."""
+    return bibtex.identity if isinstance(bibtex, PandocBibtex) else bibtex
+
+
+def _references(document_json: str) -> list[dict]:
+    """The references of a document pandoc's BibTeX reader wrote (JSON AST)."""
+    references = json.loads(document_json).get("meta", {}).get("references")
+    return list(references["c"]) if references else []
+
+
+def _record_id(record: dict) -> str:
+    value = record["c"].get("id", {})
+    return value["c"] if value.get("t") == "MetaString" else pandoc_ast.stringify(value.get("c", []))
+
+
+_PANDOC_ERROR_RE = re.compile(r'^Error at (?:"[^"]*" )?\(line (\d+), column (\d+)\):\s*$')
+
+
+def _rejection(stderr: str, text: str, block: str) -> list:
+    """[line within ``block``, message] from pandoc's error on reading ``text``,
+    which holds ``block``: pandoc names a line of its input, which is no
+    place the editor knows; its own lines (the source echoed, a caret) are dropped."""
+    lines = stderr.strip().splitlines()
+    position = _PANDOC_ERROR_RE.match(lines[0]) if lines else None
+    if position is None:
+        return [None, " ".join(stderr.split()) or "pandoc cannot read this entry"]
+    body = lines[1:]
+    if len(body) >= 2 and body[-1].strip() == "^":
+        body = body[:-2]
+    message = "; ".join(" ".join(line.split()) for line in body if line.strip()) or "syntax error"
+    first = text.count("\n", 0, max(text.find(block), 0)) + 1  # the block's first line
+    line = int(position.group(1)) - first + 1
+    inside = 1 <= line <= block.count("\n") + 1
+    return [line if inside else None, f"{message} (column {position.group(2)})" if inside else message]
 
 
 def _digest(*parts: str) -> str:

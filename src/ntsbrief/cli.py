@@ -18,6 +18,7 @@ from pathlib import Path
 import markdown
 
 from .bibformat import format_bibtex
+from .bibliography import decoded
 from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import line_offset, open_brief
@@ -108,6 +109,8 @@ def check_brief(config_file: Path) -> Diagnostics:
         extension.page = None
     result = brief.resolve(order, lambda *_: "#", plugin.config.notes_page, plugin.config.references_page, {})
     brief.check_entries(list(brief.bibliography.entries))
+    brief.check_readable(list(brief.bibliography.entries))  # the build reads only the cited ones
+    brief.check_same_works(result.cited_keys, store_wide=True)
     cited = set(result.cited_keys) | {plugin.config.brief_entry}
     for key, entry in brief.bibliography.entries.items():
         if key not in cited:
@@ -241,11 +244,18 @@ def run_fmt(config_file: Path, files: list[Path], check_only: bool) -> int:
             raise UserError("no BibTeX files given and none configured as 'bibliography:'")
     status = 0
     for path in files:
+        shown = shown_path(path, config_file.parent)  # as every other message names files
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = decoded(path.read_bytes())
         except OSError as error:
-            raise UserError(f"{path}: {error.strerror or error}") from None
-        formatted, problems = format_bibtex(text, str(path))
+            raise UserError(f"{shown}: {error.strerror or error}") from None
+        undecodable = [n for n, line in enumerate(text.split("\n"), 1) if _NOT_TEXT_RE.search(line)]
+        if undecodable:
+            print(f"{shown}:{undecodable[0]}: not UTF-8 text (run 'ntsbrief check' for each place); "
+                  "the file was left as it is")
+            status = 1
+            continue
+        formatted, problems = format_bibtex(text, shown)
         if formatted is None:
             for problem in problems:
                 print(problem)
@@ -254,12 +264,15 @@ def run_fmt(config_file: Path, files: list[Path], check_only: bool) -> int:
         if formatted == text:
             continue
         if check_only:
-            print(f"{path}: would be reformatted (run 'ntsbrief fmt')")
+            print(f"{shown}: would be reformatted (run 'ntsbrief fmt')")
             status = 1
         else:
             _write_atomically(path, formatted)
-            print(f"{path}: reformatted")
+            print(f"{shown}: reformatted")
     return status
+
+
+_NOT_TEXT_RE = re.compile("[\udc80-\udcff\x00]")
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -24,12 +24,13 @@ SCHEMA_TYPES = {"article-journal": "ScholarlyArticle", "book": "Book", "chapter"
 _LINKABLE = re.compile(r"^(https?://|doi:)", re.IGNORECASE)
 
 
-def bibtex(bibliography: Bibliography, keys: list[str], exclude: set[str]) -> str:
-    """The entries as written in the store, without the store's internal fields."""
+def bibtex(bibliography: Bibliography, keys: list[str], published: frozenset[str]) -> str:
+    """The entries as written in the store, with only the ``published`` fields
+    (see ``fields``): nothing private or internal to the store."""
     blocks = []
     for key in keys:
         entry = bibliography.entries[key]
-        fields = [f"  {name} = {value}" for name, value in entry.raw_fields.items() if name not in exclude]
+        fields = [f"  {name} = {value}" for name, value in entry.raw_fields.items() if name in published]
         blocks.append(f"@{entry.entry_type}{{{key},\n" + ",\n".join(fields) + "\n}\n")
     return "\n".join(blocks)
 
@@ -182,13 +183,6 @@ def _name(name: dict) -> str:
 def _date_parts(item: dict) -> list[int]:
     parts = (item.get("issued") or {}).get("date-parts") or [[]]
     return [int(p) for p in parts[0] if str(p).isdigit()]
-
-
-def title_as_written(raw_title: str, fallback: str) -> str:
-    """The store's title with its case kept (pandoc's reader sentence-cases English
-    titles for CSL); simple BibTeX markup is undone, anything else falls back."""
-    text = raw_title.replace("\\&", "&").replace("---", "—").replace("--", "–").replace("{", "").replace("}", "")
-    return _plain(fallback) if "\\" in text or "$" in text else " ".join(text.split())
 
 
 def _plain(text: str) -> str:

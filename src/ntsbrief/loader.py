@@ -26,6 +26,7 @@ class Settings:
     interviews: str | None = None
     unverified_field: str = "verified"
     unverified_note: str = ""
+    export_fields: tuple[str, ...] = ()  # private fields the editor chooses to publish
     config_name: str = "mkdocs.yml"  # where these settings are written, for messages
     style_line: int | None = None  # line of the style option in that file
 
@@ -50,8 +51,18 @@ def open_brief(settings: Settings, formatter: Formatter, previous: Brief | None 
     """
     bibliography = Bibliography.load(settings.bibliography_paths, display_root=settings.root, cache=formatter.cache,
                                      previous=previous.bibliography if previous is not None else None)
+    if previous is not None and bibliography.unreadable_files and not previous.bibliography.unreadable_files:
+        # A file gone or unreadable for a moment (an editor saving it, a switch of
+        # branch): the preview goes on with the last store it could read.
+        kept = previous.bibliography
+        kept.diagnostics = Diagnostics()
+        kept.diagnostics.extend(bibliography.diagnostics)
+        kept.diagnostics.add(bibliography.unreadable_files[0], None, "showing the last good version of the "
+                             "bibliography until it can be read again", severity="warning")
+        bibliography = kept
+    bibliography.opted_in = frozenset(settings.export_fields)
     if previous is not None:
-        bibliography.keep_unparsed_from(previous.bibliography)
+        bibliography.keep_last_good_from(previous.bibliography)
     register = None
     if settings.interviews:
         register = Register.load(settings.root / settings.interviews, shown=settings.interviews)

@@ -111,20 +111,49 @@ def build(sources: list[str], nocite: bool) -> list[dict | None]:
 
 
 def document(built: list[dict | None], api_version: list[int], nocite: bool,
-             read: dict[int, list[dict]]) -> str:
+             read: dict[int, list[dict]], references: tuple[dict, ...] = ()) -> str:
     """The whole batch: a div ``c<n>`` per cluster, then the reference list.
 
     ``read`` holds the reader's blocks for the clusters ``build`` left out, by
     index. With ``nocite`` every entry counts as cited, so clusters formatted
-    in a later run are disambiguated exactly as these are.
+    in a later run are disambiguated exactly as these are. ``references`` are
+    the entries as pandoc's BibTeX reader read them (its metadata values).
     """
     blocks = []
     for n, (inline, note) in enumerate(zip(built, note_numbers(len(built), nocite))):
         content = [{"t": "Para", "c": [inline]}] if inline is not None else _set_note(read[n], note)
         blocks.append(_div(f"c{n}", content))
     blocks.append(_div("refs", []))
-    meta = {}
+    meta = {"references": {"t": "MetaList", "c": list(references)}} if references else {}
     if nocite:
         everything = _citation("*", [], [], "AuthorInText", 1)
         meta["nocite"] = {"t": "MetaInlines", "c": [{"t": "Cite", "c": [[everything], [{"t": "Str", "c": "@*"}]]}]}
     return json.dumps({"pandoc-api-version": api_version, "meta": meta, "blocks": blocks}, ensure_ascii=False)
+
+
+def stringify(inlines: list[dict]) -> str:
+    """The text of pandoc inlines, as pandoc's own ``stringify`` gives it: markup
+    dropped, quotes as curly quotes, notes and raw output left out."""
+    parts: list[str] = []
+
+    def walk(items: list[dict]) -> None:
+        for item in items:
+            kind, content = item.get("t"), item.get("c")
+            if kind == "Str":
+                parts.append(content)
+            elif kind in ("Space", "SoftBreak", "LineBreak"):
+                parts.append(" ")
+            elif kind == "Quoted":
+                double = content[0]["t"] == "DoubleQuote"
+                parts.append("\u201c" if double else "\u2018")
+                walk(content[1])
+                parts.append("\u201d" if double else "\u2019")
+            elif kind in ("Code", "Math"):
+                parts.append(content[-1])
+            elif kind in ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+                walk(content)
+            elif kind in ("Span", "Link", "Image", "Cite"):  # [attributes or citations, inlines, ...]
+                walk(content[1])
+
+    walk(inlines)
+    return "".join(parts)

@@ -90,6 +90,8 @@ class NtsBriefConfig(base.Config):
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
     export_exclude_fields = c.Type(list, default=["provenance"])
     """Store fields left out of BibTeX downloads (the unverified field is always left out)."""
+    export_fields = c.Type(list, default=[])
+    """Fields kept private by default that the site may publish, by BibTeX name (e.g. abstract)."""
 
 
 class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
@@ -102,6 +104,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def on_startup(self, *, command, dirty) -> None:
         """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
+        self._serving = command == "serve"
 
     # -- configuration -------------------------------------------------------
 
@@ -269,6 +272,11 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             self._write_full_text = write_full_text
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
+        if self.brief.store_failed and not getattr(self, "_serving", False):
+            # Every citation would show as written and the References page would be
+            # empty: such a site is not published, strict or not.
+            raise PluginError("ntsbrief: the bibliography could not be read or formatted (see the messages "
+                              "above), so the site was not written")
         self._result = result
         self._previous = self.brief
         return env
@@ -347,6 +355,7 @@ def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     return Settings(
         root=config_file.parent, bibliography=tuple(paths), style=opts.style, locale=opts.locale,
         interviews=opts.interviews, unverified_field=opts.unverified_field, unverified_note=opts.unverified_note,
+        export_fields=tuple(str(name).lower() for name in opts.export_fields),
         config_name=config_file.name, style_line=line_of(str(config_file), "style"),
     )
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator
 
-from . import exports, render
+from . import exports, fields, render
 from .brief import Brief, Resolution
 from .cache import code_digest
 from .citeproc import FormatError
@@ -28,7 +28,8 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
     that changed none of it reads them back instead of exporting a large store again."""
     key = brief.formatter.key("publication", code_digest(), brief.bibliography.digest, brief.style.text,
                               brief.locale or "", own_key or "", "\0".join(result.cited_keys),
-                              "\0".join(sorted(exclude_fields)), pdf_url or "", site_url or "")
+                              "\0".join(sorted(exclude_fields)), "\0".join(sorted(brief.bibliography.opted_in)),
+                              pdf_url or "", site_url or "")
     cached = brief.formatter.cache.read_json(key)
     if isinstance(cached, dict) and set(cached) == {"own_html", "head_html", "downloads"}:
         return Publication(**cached)
@@ -42,6 +43,7 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
 def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fields: set[str],
              pdf_url: str | None, site_url: str | None) -> Publication:
     publication = Publication()
+    published = fields.bibtex_fields(brief.bibliography.opted_in) - exclude_fields
     own = [own_key] if own_key in brief.bibliography else []
     if not own and not result.cited_keys:
         return publication
@@ -56,14 +58,24 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
     except FormatError as error:
         brief.diagnostics.add("pandoc", None, f"cannot read the cited entries for downloads: {error}")
         return publication
-    for item in items.values():  # titles as written, not sentence-cased, for readers and indexers
-        raw = brief.bibliography.entries[item["id"]].fields.get("title")
-        if raw:
-            item["title"] = exports.title_as_written(raw, item.get("title", ""))
+    # Titles as written, not sentence-cased as pandoc's reader gives them to CSL,
+    # for citation managers and indexers; decoded by pandoc's LaTeX reader.
+    unread = brief.unread_keys
+    titled = [item for item in items.values()
+              if item["id"] not in unread and brief.bibliography.entries[item["id"]].fields.get("title")]
+    try:
+        decoded = brief.formatter.latex_to_text([brief.bibliography.entries[i["id"]].fields["title"] for i in titled])
+    except FormatError as error:
+        brief.diagnostics.add("pandoc", None, f"cannot read the cited titles for downloads: {error}")
+        decoded = [None] * len(titled)
+    for item, title in zip(titled, decoded):
+        item["title"] = title if title is not None else item.get("title", "")
     cited = [items[k] for k in result.cited_keys if k in items]
     if cited:
         publication.downloads.update({
-            "references.bib": exports.bibtex(brief.bibliography, result.cited_keys, exclude_fields),
+            # Only what pandoc read: an entry it could not read is never published.
+            "references.bib": exports.bibtex(brief.bibliography, [k for k in result.cited_keys if k in items],
+                                             published),
             "references.ris": exports.ris(cited),
             "references.json": exports.csl_json(cited),
         })
@@ -71,7 +83,7 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
         own = items[own_key]
         publication.own_html = brief.format_entry(own_key)
         publication.downloads.update({
-            f"{own_key}.bib": exports.bibtex(brief.bibliography, [own_key], exclude_fields),
+            f"{own_key}.bib": exports.bibtex(brief.bibliography, [own_key], published),
             f"{own_key}.ris": exports.ris([own]),
             f"{own_key}.json": exports.csl_json([own]),
         })
