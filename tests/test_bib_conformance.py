@@ -72,7 +72,6 @@ def _summary(differences: list[compare.Difference], stale: list[known.Known]) ->
     return "\n".join(lines)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13: store route loses brace-protected case")
 @pytest.mark.parametrize("style", compare.STYLES)
 def test_identical_to_pandoc_direct(outcome, style):
     differences = [d for r in outcome.results if r.style == style for d in r.differences]

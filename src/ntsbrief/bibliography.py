@@ -186,6 +186,8 @@ class Bibliography:
                     continue  # reported as it is read (not_utf8); pandoc could not take it
                 self.macros.append(data[0])
                 macros = None  # defined anew
+            elif kind == "duplicate_key" and not data[0].strip():
+                self.diagnostics.add(path, line, "this entry has no key: write one after '@type{' and a comma after it")
             elif kind == "duplicate_key":
                 self._duplicate(data[0], path, line, self.entries.get(data[0]))
             elif kind == "failed":
@@ -377,7 +379,7 @@ def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
     return blocks
 
 
-BLOCKS_VERSION = "2"
+BLOCKS_VERSION = "4"
 
 
 @functools.lru_cache(maxsize=1)
@@ -404,11 +406,13 @@ def _parse(text: str) -> tuple[tuple, ...]:
     from bibtexparser import model
 
     blocks: list[list] = []
-    for block in bibtexparser.parse_string(text, parse_stack=[]).blocks:
+    read = without_comments(text)
+    as_written = _as_written(text, read)
+    for block in bibtexparser.parse_string(read, parse_stack=[]).blocks:
         line = block.start_line + 1  # bibtexparser counts from 0
         if isinstance(block, model.Entry):
             fields = [[f.key, str(f.value)] for f in block.fields]
-            blocks.append(["entry", line, block.key, block.entry_type, fields, block.raw])
+            blocks.append(["entry", line, block.key, block.entry_type, fields, as_written(block)])
         elif isinstance(block, model.String):
             blocks.append(["string", line, block.raw])
         elif isinstance(block, model.DuplicateBlockKeyBlock):
@@ -416,7 +420,7 @@ def _parse(text: str) -> tuple[tuple, ...]:
         elif isinstance(block, model.DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, model.Entry):
             entry = block.ignore_error_block
             fields = [[f.key, str(f.value)] for f in entry.fields]
-            blocks.append(["duplicate_fields", line, entry.key, entry.entry_type, fields, entry.raw,
+            blocks.append(["duplicate_fields", line, entry.key, entry.entry_type, fields, as_written(entry),
                            ", ".join(sorted(block.duplicate_keys))])
         elif isinstance(block, model.ParsingFailedBlock):
             blocks.append(["failed", line, _reason(block)])
@@ -432,6 +436,48 @@ _MACRO_NAME_RE = re.compile(r"@string\s*[{(]\s*([^\s=,{}()\"#]+)\s*=", re.IGNORE
 # Bytes that are not UTF-8 (kept as lone surrogates by ``decoded``), and control
 # characters no text has (NUL: a damaged file).
 _UNREADABLE_RE = re.compile("[\udc80-\udcff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_comments(text: str) -> str:
+    """``text`` with what pandoc's BibTeX reader skips as a comment blanked (to
+    spaces, so that lines and columns stay): from a % outside any field value to
+    the end of its line. bibtexparser would read ``%@article{…`` as an entry."""
+    if "%" not in text:
+        return text
+    chars = list(text)
+    depth, quoted, index, end = 0, False, 0, len(chars)
+    while index < end:
+        char = chars[index]
+        if char == "\\" and (depth >= 2 or quoted):
+            index += 2  # an escaped brace or quote is text
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == '"' and depth == 1:
+            quoted = not quoted
+        elif char == "%" and (depth == 0 or (depth == 1 and not quoted)):
+            while index < end and chars[index] != "\n":
+                chars[index] = " "
+                index += 1
+            continue
+        index += 1
+    return "".join(chars)
+
+
+def _as_written(text: str, read: str):
+    """A block's text as the file has it, comments included (``read`` is ``text``
+    with comments blanked, so every block stands at the same place in both)."""
+    if read is text:
+        return lambda block: block.raw
+    starts = [0] + [index + 1 for index, char in enumerate(read) if char == "\n"]
+
+    def original(block) -> str:
+        at = read.find(block.raw, starts[min(block.start_line, len(starts) - 1)])
+        return text[at: at + len(block.raw)] if at >= 0 else block.raw
+
+    return original
 
 
 def decoded(data: bytes) -> str:
@@ -475,6 +521,9 @@ def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple[int,
 
 def _macros_used(value: str) -> list[str]:
     """The macro names a field's value as written refers to (``a # {b} # "c" # 12``)."""
+    if "#" not in value:  # one part, as nearly every value is: no need to look inside
+        single = value.strip()
+        return [single] if single and single[0] not in '{"' and not single.isdigit() else []
     parts, depth, quoted, start = [], 0, False, 0
     for index, char in enumerate(value):
         if char == "{":

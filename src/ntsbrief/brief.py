@@ -483,7 +483,9 @@ class Brief:
                 self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
         unalias = self.bibliography.unalias
         # A cluster citing an entry pandoc cannot read stays as written, marked, like an unknown key.
-        clusters = {k: v for k, v in formatted.clusters.items() if not unreadable & set(parse_whole_cluster(k).keys)}
+        clusters = formatted.clusters
+        if unreadable:
+            clusters = {k: v for k, v in clusters.items() if not unreadable & set(parse_whole_cluster(k).keys)}
         if self.bibliography.has_aliases:
             clusters = {k: render.unalias_refs(v, unalias) for k, v in clusters.items()}
         return Formatted({k: render.drop_unsafe_links(v) for k, v in clusters.items()},

@@ -338,7 +338,8 @@ class Formatter:
             reading = pool.submit(self.read_entries, bibtex)
             batches = [self._batch(part, nocite) for part in parts]
             read = reading.result()
-        documents = [pandoc_ast.document(built, pandoc_api_version(), nocite, by_index, read.records)
+        references = tuple(_names_as_read(record) for record in read.records)
+        documents = [pandoc_ast.document(built, pandoc_api_version(), nocite, by_index, references)
                      for built, by_index in batches]
         command = [pandoc_path(), "--from=json", "--to=html5", "--wrap=none", "--citeproc", f"--csl={style.path}",
                    "--metadata=link-citations:true", "--metadata=link-bibliography:true"]
@@ -404,6 +405,29 @@ def _references(document_json: str) -> list[dict]:
     """The references of a document pandoc's BibTeX reader wrote (JSON AST)."""
     references = json.loads(document_json).get("meta", {}).get("references")
     return list(references["c"]) if references else []
+
+
+_PARTICLES = ("non-dropping-particle", "dropping-particle")
+
+
+def _names_as_read(record: dict) -> dict:
+    """The reference with each name's parts as the BibTeX reader split them.
+
+    Read back from metadata, a name without particles has them looked for again
+    (``{van Dorp}, W.`` would become "Dorp, W. van"); a name the reader gave
+    none is told so by an empty particle, as it stands when pandoc formats a
+    ``.bib`` it read itself."""
+    def name(value: dict) -> dict:
+        parts = value["c"]
+        if value.get("t") != "MetaMap" or "family" not in parts or any(p in parts for p in _PARTICLES):
+            return value
+        return {"t": "MetaMap", "c": {**parts, "non-dropping-particle": {"t": "MetaString", "c": ""}}}
+
+    variables = record["c"]
+    changed = {key: {"t": "MetaList", "c": [name(item) for item in value["c"]]}
+               for key, value in variables.items()
+               if value.get("t") == "MetaList" and any(item.get("t") == "MetaMap" for item in value["c"])}
+    return {"t": record["t"], "c": {**variables, **changed}} if changed else record
 
 
 def _record_id(record: dict) -> str:
