@@ -141,3 +141,37 @@ def test_a_live_preview_guesses_again_only_when_changed_pages_cite_something_new
     assert guesses == []  # only prose changed: everything it cites is formatted already
     _, guesses = build({"a": "A [@piper2005, 13]. More prose.\n", "b": "B [@chuang2006].\n"}, prose)
     assert guesses and "[@{piper2005}, 13]" in guesses[0]  # a new locator: the whole guess again
+
+
+@pytest.mark.parametrize("definitions", [
+    "[^a]: A, see[^b].\n[^b]: B, see[^c].\n[^c]: C [@piper2005].\n",
+    "[^c]: C [@piper2005].\n[^b]: B, see[^c].\n[^a]: A, see[^b].\n",  # defined in reverse
+])
+def test_a_chain_of_notes_is_numbered_as_read(definitions):
+    """A note reached only from another note, at any depth, is numbered where a
+    reader meets it: the page's text, then each note in the Notes list's order."""
+    pages = {"p": (f"Text[^a] and[^d].\n\n{definitions}[^d]: D.\n", 0)}
+    html, result, problems = convert_all(pages, order=["p"])
+    assert problems == []
+    notes = result.notes_html
+    assert re.findall(r'<li id="note-(\d)"', notes) == ["1", "2", "3", "4"]
+    texts = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r'<li id="note-\d".*?<p>(.*?)</p>', notes, re.S)]
+    assert [t[0] for t in texts] == ["A", "D", "B", "C"]  # a, d from the text; b from a; c from b
+    assert "Undefined note" not in notes and "Piper, 2005" in notes
+    assert 'href="#note-3"' in notes and 'href="#note-4"' in notes  # markers in notes link on
+
+
+def test_a_cycle_of_notes_is_numbered_once_each():
+    pages = {"p": ("Text[^a].\n\n[^a]: A, see[^b].\n[^b]: B, back to[^a].\n", 0)}
+    html, result, problems = convert_all(pages, order=["p"])
+    assert problems == []
+    assert re.findall(r'<li id="note-(\d)"', result.notes_html) == ["1", "2"]
+    assert "Undefined note" not in result.notes_html
+    assert 'id="noteref-1-2"' in result.notes_html  # b's reference back to a
+
+
+def test_a_note_used_only_in_a_note_never_shown_is_reported():
+    pages = {"p": ("Text.\n\n[^x]: X, see[^y].\n[^y]: Y.\n", 0)}
+    html, result, problems = convert_all(pages, order=["p"])
+    assert problems == ["docs/p:3: note '[^x]' is defined but never used",
+                        "docs/p:4: note '[^y]' is used only in notes that are never shown"]

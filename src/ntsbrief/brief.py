@@ -13,10 +13,10 @@ Front ends (the MkDocs plugin, the command line) drive it in three steps:
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import fields, render
 from .bibliography import Bibliography, PandocBibtex, field_line
@@ -63,9 +63,24 @@ def _did_you_mean(word: str, known) -> str:
     return f"; did you mean '{hint}'?" if hint else ""
 
 
-def used_labels(record: PageRecord) -> set[str]:
-    """Labels of the notes the page's own text uses."""
-    return {use.label for use in record.note_uses if use.in_note is None}
+def _in_reading_order(record: PageRecord) -> Iterator[tuple[int, NoteUse]]:
+    """The page's note references that a reader meets, as (index, use), in the
+    order met: the page's text first, then each note as the Notes list shows it
+    (a note referred to only from another note, at any depth, is met there; a
+    note never reached this way is never shown)."""
+    uses_in: dict[str | None, list[tuple[int, NoteUse]]] = defaultdict(list)
+    for index, use in enumerate(record.note_uses):
+        uses_in[use.in_note].append((index, use))
+    holders: deque[str | None] = deque([None])  # None: the page's own text
+    read: set[str | None] = set()
+    while holders:
+        holder = holders.popleft()
+        if holder in read:
+            continue
+        read.add(holder)
+        for index, use in uses_in.get(holder, ()):
+            yield index, use
+            holders.append(use.label)  # its note is read in its turn
 
 
 class PageRecord:
@@ -280,10 +295,7 @@ class Brief:
         marker_ids: dict[tuple[str, int], tuple[str, int]] = {}  # (page, use) -> (marker id, number)
         for record in records:
             defined = {d.label: d for d in record.definitions}
-            shown = used_labels(record)
-            for index, use in enumerate(record.note_uses):
-                if use.in_note is not None and use.in_note not in shown:
-                    continue  # inside a note that is never shown
+            for index, use in _in_reading_order(record):
                 definition = defined.get(use.label)
                 if definition is None:
                     hint = suggest(use.label, defined)
@@ -303,6 +315,9 @@ class Brief:
             for definition in record.definitions:
                 if definition.label not in used:
                     record.warn(record.line(definition.where), f"note '[^{definition.label}]' is defined but never used")
+                elif (record.key, definition.label) not in note_numbers:
+                    record.warn(record.line(definition.where), f"note '[^{definition.label}]' is used only in notes "
+                                "that are never shown")
 
         # Citations: check keys, then format every distinct cluster in one batch.
         cited: dict[str, list[tuple[str, str]]] = {}

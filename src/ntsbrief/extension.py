@@ -46,6 +46,7 @@ from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
 _RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 _UNREAD_TAGS = frozenset({"pre", "code", "script", "style"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 FOOTNOTE_EXTENSIONS = ("footnotes", "markdown.extensions.footnotes")
@@ -150,6 +151,8 @@ class ContextTreeprocessor(Treeprocessor):
 
     def _walk(self, element: etree.Element, page: PageRecord, in_link: bool) -> None:
         in_link = in_link or element.tag == "a"
+        if element.tag in _HEADINGS:
+            self._heading(element, page)
         for name, value in element.attrib.items():
             if value and "\x02" in value:  # attr_list writes a bare word ({: .a flag}) as None
                 element.set(name, _RAW_RE.sub(lambda m: self._as_attribute(m, page), value))
@@ -160,6 +163,41 @@ class ContextTreeprocessor(Treeprocessor):
                         self._restash(int(match.group(1)), page, 'in="link"')
         for child in element:
             self._walk(child, page, in_link)
+
+    def _heading(self, element: etree.Element, page: PageRecord) -> None:
+        """A heading's entry in the table of contents and its anchor, made by the
+        toc extension (priority 5) from the heading's text: a citation is left out
+        of the anchor (a clean slug, stable whatever the style), and stands in the
+        contents' text as a mark the front end resolves to the formatted citation
+        (the front end does: plugin._resolve_titles); a note marker is left out of both."""
+        label, found = [], False
+        for text in element.itertext():
+            def piece(match: re.Match) -> str:
+                nonlocal found
+                index = int(match.group(1))
+                kind_n = self._ours(index, page)
+                if kind_n is None:
+                    return match.group(0)  # other raw HTML: the toc extension reads it
+                found = True
+                self._restash_inner(index, "")  # nothing of it in the slug
+                kind, n = kind_n
+                return page.marks.attribute_mark(kind, n) if kind == "cite" else ""
+            label.append(_RAW_RE.sub(piece, text))
+        if found and "data-toc-label" not in element.attrib:
+            element.set("data-toc-label", html.escape(" ".join("".join(label).split()), quote=False))
+
+    def _ours(self, index: int, page: PageRecord) -> tuple[str, int] | None:
+        """(kind, n) of one of our placeholders in the stash."""
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        block = blocks[index] if index < len(blocks) else None
+        found = page.marks.found(block) if isinstance(block, str) else []
+        return found[0] if found and block.startswith(f"<{page.marks.ref_tag} ") else None
+
+    def _restash_inner(self, index: int, inner: str) -> None:
+        """Our placeholder with another text inside (what is shown if it is never resolved)."""
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        head, _, rest = blocks[index].partition(">")
+        blocks[index] = f"{head}>{inner}<{rest.rsplit('<', 1)[1]}"
 
     def _restash(self, index: int, page: PageRecord, context: str) -> None:
         blocks = self.md.htmlStash.rawHtmlBlocks

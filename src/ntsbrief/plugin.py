@@ -237,6 +237,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 continue
             content = result.pages[key](page.content) if key in result.pages else page.content
             searched = result.search_pages[key](page.content) if key in result.search_pages else None
+            if key in result.search_pages:  # a citation in a heading: its text in the contents
+                _resolve_titles(page.toc, result.search_pages[key])
             additions = [listings[key]] if key in listings else []
             if key == self._cite_page and self._publication.own_html:
                 box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
@@ -256,7 +258,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             # The page goes through MkDocs with only a marker where the text belongs; the
             # text is written into the built file afterwards, piece by piece: as one
             # string, MkDocs and its template would hold a large brief's text three times.
-            page.content = render.insert_listing(page.content, render.FULL_TEXT_MARKER, render.FULL_TEXT_MARKER)
+            # The page's own text (an introduction to the full text, or a whole section
+            # when the option names one) is resolved like any page's.
+            own = render.localize_links(result.pages[full](page.content)) if full in result.pages else page.content
+            page.content = render.insert_listing(own, render.FULL_TEXT_MARKER, render.FULL_TEXT_MARKER)
 
             def write_full_text(frame: list[str]) -> None:
                 sections = [(key, self._pages[key].content or "") for key in self._reading_order
@@ -358,6 +363,13 @@ def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
         export_fields=tuple(str(name).lower() for name in opts.export_fields),
         config_name=config_file.name, style_line=line_of(str(config_file), "style"),
     )
+
+
+def _resolve_titles(items, resolve: Callable[[str], str]) -> None:
+    """Table-of-contents titles (HTML text) with the brief's marks resolved."""
+    for item in items:
+        item.title = resolve(item.title)
+        _resolve_titles(item.children, resolve)
 
 
 def nav_files(nav) -> list[str]:
