@@ -205,3 +205,14 @@ def test_check_suggests_note_labels_and_interview_ids(tmp_path):
         "docs/index.md:5: note '[^label]' is defined but never used",
         "docs/index.md:6: unknown interview 'ngo-13' (not in interviews.yaml; did you mean 'ngo-13-14'?)",
     ]
+
+
+def test_check_reports_a_crossref_cycle_without_running_into_it(tmp_path):
+    """pandoc's reader loops without end on a cycle (growing to gigabytes): check
+    reports it at its line before pandoc ever sees it."""
+    cycle = ("\n@incollection{a, author = {A, B}, title = {A}, crossref = {b}, year = 2001}\n"
+             "@book{b, editor = {C, D}, title = {B}, crossref = {a}, year = 2001, publisher = {P}}\n")
+    result = subprocess.run([sys.executable, "-m", "ntsbrief.cli", "check"], capture_output=True, text=True,
+                            cwd=project(tmp_path, bib=BIB + cycle), timeout=120,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 1 and "refs.bib:11: crossref cycle a → b → a" in result.stdout, result.stdout

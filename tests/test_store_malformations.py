@@ -191,3 +191,14 @@ def test_a_store_that_fails_as_a_whole_is_never_published(breakage, tmp_path):
     assert "refs.bib: " in built.log and "the site was not written" in built.log, built.log
     assert not (tmp_path / "site" / "references" / "index.html").exists()
     assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_a_crossref_cycle_never_reaches_pandoc():
+    from ntsbrief.bibliography import Bibliography
+
+    store = Bibliography()
+    store.add_text(with_bad(CASES["crossref cycle"][0]).decode() + CASES["own parent"][0].replace("{bad", "{self"),
+                   "refs.bib")
+    given = store.for_pandoc(["bad", "bad2", "self", "good1"])
+    assert given.names == {"good1"} and "crossref" not in given.text
+    assert set(given.withheld) == {"bad", "bad2", "self"}
