@@ -3,8 +3,12 @@
 import re
 from pathlib import Path
 
+from html.parser import HTMLParser
+
 import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
@@ -17,6 +21,9 @@ BIB = """
 @book{piper2005, author = {Piper, Nicola}, title = {A Problem}, publisher = {IOM}, year = 2005}
 @book{chuang2006, author = {Chuang, Janie}, title = {Global Sheriff}, publisher = {UMich}, year = 2006}
 """
+
+
+FORMATTER = Formatter()  # shared by the property test's examples: the same citations are formatted once
 
 
 def convert_all(pages, order, register=None, reuse=False):
@@ -175,3 +182,40 @@ def test_a_note_used_only_in_a_note_never_shown_is_reported():
     html, result, problems = convert_all(pages, order=["p"])
     assert problems == ["docs/p:3: note '[^x]' is defined but never used",
                         "docs/p:4: note '[^y]' is used only in notes that are never shown"]
+
+
+ATTRIBUTE_PIECES = ["[@piper2005]", "[@chuang2006, 3]", "@piper2005", "-@chuang2006", "[^n]", "[see @piper2005]",
+                    "[@nothere]", "<b>", "&amp;", "&", "'", ">", " ", "x", "*x*", "`c`", "\\[", "[", "]", "@"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(ATTRIBUTE_PIECES), min_size=1, max_size=8).map("".join))
+def test_a_citation_in_an_attribute_value_never_emits_markup_there(value):
+    """attr_list values and image alt text: whatever they hold, each attribute of
+    the published HTML is text (no tag, no placeholder)."""
+    source = (f'Text[^n].\n{{: title="{value}" }}\n\n![{value}](i.png)\n\n[^n]: Note.\n')
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    brief = Brief(store, resolve_style("ntsbrief", Path(".")), FORMATTER)
+    extension = BriefExtension()
+    extension.page = brief.page("p", "docs/p", source, 0)
+    converted = markdown.Markdown(extensions=[extension, "attr_list"]).convert(source)
+    page = extension.page.finish(converted)
+    result = brief.resolve(["p"], lambda f, t, a: f"#{a}", "notes", "refs", {})
+    published = result.pages["p"](page)
+
+    class Attributes(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.values, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.values += [v for _, v in attrs if v is not None]
+
+    parsed = Attributes()
+    parsed.feed(published)
+    assert parsed.tags.count("p") >= 2, published
+    for attribute in parsed.values:
+        assert not re.search(r"<(span|a|sup|em|code)\b", attribute), (value, attribute)
+        assert "ntsbrief-ref" not in attribute and "\x02" not in attribute and "\x03" not in attribute
