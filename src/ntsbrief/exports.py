@@ -13,6 +13,7 @@ import json
 import re
 
 from .bibliography import Bibliography
+from .render import script_json
 
 RIS_TYPES = {
     "article-journal": "JOUR", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
@@ -89,7 +90,7 @@ def highwire_tags(brief: dict, cited: list[dict], pdf_url: str | None = None) ->
             tags.append(("citation_technical_report_number", str(brief["number"])))
     elif brief.get("publisher"):
         tags.append(("citation_publisher", _plain(brief["publisher"])))
-    if pdf_url:
+    if pdf_url and pdf_url_problem(pdf_url) is None:  # the plugin refuses any other value
         tags.append(("citation_pdf_url", pdf_url))
     for item in cited:
         parts = [f"citation_title={_plain(item.get('title', ''))}"]
@@ -136,8 +137,34 @@ def json_ld(brief: dict, cited: list[dict], url: str | None = None) -> dict:
 
 
 def json_ld_script(data: dict) -> str:
-    payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
-    return f'<script type="application/ld+json">{payload}</script>'
+    return f'<script type="application/ld+json">{script_json(data, sort_keys=True)}</script>'
+
+
+def pdf_url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the brief's ``citation_pdf_url`` (None if it can):
+    it must be an http(s) URL or a path within the site (``brief.pdf``,
+    ``/files/brief.pdf``), never another scheme (``javascript:``, ``data:``,
+    ``file:``) or another host without one (``//host/x``, ``\\host\\x``)."""
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        problem = "holds white space or a control character (write a space as %20)"
+    elif "\\" in value:
+        problem = "holds a backslash (a URL's separator is /)"
+    elif _URL_SCHEME_RE.match(value):
+        scheme = value.split(":", 1)[0]
+        problem = (None if _HTTP_URL_RE.match(value) else "names no host" if scheme.lower() in ("http", "https")
+                   else f"uses the scheme '{scheme}:'")
+    elif value.startswith("//"):
+        problem = "names another host without a scheme"
+    else:
+        problem = None
+    if problem is None:
+        return None
+    return (f"'pdf' must be an http(s) URL or a path within the site (such as downloads/brief.pdf): "
+            f"{value!r} {problem}")
+
+
+_URL_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_HTTP_URL_RE = re.compile(r"^https?://[^/?#]+", re.IGNORECASE)
 
 
 def safe_url(value: str) -> str | None:

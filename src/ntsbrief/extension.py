@@ -36,7 +36,7 @@ import xml.etree.ElementTree as etree
 from markdown import Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import AtomicString
 
 from .brief import PageRecord
@@ -44,6 +44,7 @@ from .render import as_text
 from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
 
 _RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
+_ESCAPED_RE = UnescapeTreeprocessor.RE  # Python-Markdown's escaped character: STX, its code point, ETX
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 _UNREAD_TAGS = frozenset({"pre", "code", "script", "style"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -100,7 +101,11 @@ class ConstructTreeprocessor(Treeprocessor):
             child.tail = self._text(child.tail, page)
 
     def _text(self, text: str | None, page: PageRecord) -> str | None:
-        if not text or isinstance(text, AtomicString) or not _may_hold_constructs(text):
+        if not text or isinstance(text, AtomicString):
+            return text
+        if "\x02" in text:
+            text = _as_written(text)
+        if not _may_hold_constructs(text):
             return text
         found = constructs(text)
         if not found:
@@ -129,6 +134,19 @@ class ConstructTreeprocessor(Treeprocessor):
         # The raw text is what the reader sees if the placeholder is never resolved.
         return self.md.htmlStash.store(f'<{tag} kind="{"cite" if construct.kind == "cluster" else "note"}" '
                                        f'n="{index}">{html.escape(raw, quote=False)}</{tag}>')
+
+
+def _as_written(text: str) -> str:
+    """The text with Python-Markdown's escaped characters (its escape pattern
+    turns ``\\*`` into STX, 42, ETX) written back as the escapes they were, had
+    another extension read escapes before this tree processor: a cluster then
+    reaches pandoc, and its raw text the page, as written, never as placeholder
+    bytes. The inline patterns (priority 20) read the escapes again."""
+    def written(match: re.Match) -> str:
+        code = int(match.group(1))
+        return "\\" + chr(code) if code < 0x110000 else match.group(0)
+
+    return _ESCAPED_RE.sub(written, text)
 
 
 def _may_hold_constructs(text: str) -> bool:

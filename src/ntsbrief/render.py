@@ -207,12 +207,22 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     return listing
 
 
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def title_text(title: str) -> str:
+    """A page's title as themes show it. MkDocs' titles are HTML, printed as they
+    are: a heading's comes escaped, as does a generated page's (``plugin``), and a
+    title from front matter or the nav is read as HTML too."""
+    return html.unescape(_TAG_RE.sub("", title)) if "<" in title or "&" in title else title
+
+
 def _cited_in(citations: list[tuple[str, str]]) -> str:
     links, seen = [], {}
     for href, title in citations:
         seen[title] = seen.get(title, 0) + 1
         count = seen[title]
-        shown = esc(title)
+        shown = esc(title_text(title))
         if count == 1:
             links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{shown}</a>')
         else:
@@ -243,9 +253,29 @@ def preview_html(fragment: str) -> str:
     return _LINK_RE.sub("", _ID_ATTR_RE.sub("", fragment)).strip()
 
 
+_SCRIPT_ESCAPES = (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def script_json(value, sort_keys: bool = False) -> str:
+    """``value`` as JSON for the text of a ``<script>`` data block (JSON-LD, the
+    previews): every data block of the site is written by this function.
+
+    It holds no "<" at all: each is written ``\\u003c``, which JSON reads back as
+    "<". In a script element's text the HTML parser acts only on "<" (``</script``
+    ends the element early; ``<!--`` then ``<script`` makes it read on past the
+    real ``</script>``, taking the page's body as script), so nothing in any
+    string can end or extend the element. U+2028 and U+2029 are escaped too:
+    older JavaScript parsers read them as line breaks."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)
+    for char, escaped in _SCRIPT_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
 def json_member(name: str, value: str) -> str:
     """``"name": value`` of a JSON object, safe inside a script element."""
-    return _script_safe(json.dumps(name, ensure_ascii=False) + ": " + json.dumps(value, ensure_ascii=False))
+    return script_json(name) + ": " + script_json(value)
 
 
 def previews_script(members: dict[str, str]) -> str:
@@ -254,10 +284,6 @@ def previews_script(members: dict[str, str]) -> str:
     previews: each is encoded once)."""
     payload = "{" + ", ".join(members[target] for target in sorted(members)) + "}"
     return f'<script type="application/json" id="ntsbrief-previews">{payload}</script>'
-
-
-def _script_safe(payload: str) -> str:
-    return payload.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def downloads_html(label: str, links: dict[str, str]) -> str:

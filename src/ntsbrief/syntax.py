@@ -156,11 +156,11 @@ _KEY_PUNCTUATION = frozenset(":.#$%&-+?<>~/")
 _SPACES = " \t"
 # Spans read whole, as pandoc and Python-Markdown do: Python-Markdown's
 # placeholders (code, escapes, raw HTML already taken out), escaped characters
-# (pandoc escapes any symbol), raw HTML tags, comments and autolinks, and
+# (pandoc escapes any symbol, "_" too), raw HTML tags, comments and autolinks, and
 # attribute lists.
 _ATOM_RE = re.compile(
     r"""\x02[^\x02\x03\n]*\x03
-      | \\[^\w\s]
+      | \\(?:[^\w\s]|_)
       | \\[^\W\d_]+
       | <!--.*?-->
       | </?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>
