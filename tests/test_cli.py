@@ -216,3 +216,39 @@ def test_check_reports_a_crossref_cycle_without_running_into_it(tmp_path):
                             cwd=project(tmp_path, bib=BIB + cycle), timeout=120,
                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 1 and "refs.bib:11: crossref cycle a → b → a" in result.stdout, result.stdout
+
+
+def test_new_section_keeps_the_line_ends_of_mkdocs_yml(tmp_path):
+    """A CRLF (Windows) mkdocs.yml stays CRLF: only the new line is added, with the file's line end."""
+    for ending in ("\r\n", "\n", "\r"):
+        root = project(tmp_path / repr(ending), nav=["index.md", {"Notes": "notes.md"}])
+        config = root / "mkdocs.yml"
+        original = config.read_text(encoding="utf-8").replace("\n", ending)
+        config.write_bytes(original.encode("utf-8"))
+        assert run(root, "new-section", "Debt Bondage").returncode == 0
+        after = config.read_bytes().decode("utf-8")
+        added = f"- Debt Bondage: debt-bondage.md{ending}"
+        assert added in after and after.replace(added, "", 1) == original
+
+
+def test_a_note_citing_an_invalid_register_entry_points_to_it(tmp_path):
+    pages = {"index.md": "# Home\n\n[@chuang2006] Fieldwork.[^who]\n\n[^who]: [interviews: ngo-13-14]\n"}
+    register = "interviews:\n  ngo-13-14: {interviewee: NGO practitioners, date: 13 June 2011}\n"
+    write_site(tmp_path, pages, plugin={"bibliography": "refs.bib", "interviews": "interviews.yaml"},
+               extra_files={"refs.bib": BIB, "interviews.yaml": register})
+    lines = run(tmp_path, "check").stdout.splitlines()
+    assert "docs/index.md:5: interview 'ngo-13-14' is not valid (see the message at interviews.yaml:2)" in lines
+    assert ("interviews.yaml:2: interview 'ngo-13-14': dates are written YYYY-MM-DD, e.g. 2011-06-13 "
+            "(not '13 June 2011')") in lines
+    assert not [line for line in lines if "not in interviews.yaml" in line]
+
+
+def test_fmt_and_new_section_stop_on_a_bad_option_as_the_build_does(tmp_path):
+    write_site(tmp_path, {"index.md": "# Home\n"}, plugin={"bibliography": ["refs.bib", 5]}, nav=["index.md"],
+               extra_files={"refs.bib": BIB})
+    for command in (["fmt"], ["new-section", "X"]):
+        result = run(tmp_path, *command)
+        assert result.returncode == 2
+        assert result.stderr.startswith("ntsbrief: mkdocs.yml:11: option 'bibliography' must be a list of paths to "
+                                        "BibTeX files, but it holds the number 5"), result.stderr
+    assert not (tmp_path / "docs" / "x.md").exists()

@@ -6,6 +6,8 @@ import re
 
 import bibtexparser
 
+from ntsbrief.cache import DiskCache
+
 from test_site import BIB, PAGES, REGISTER, make
 
 OWN = """
@@ -137,12 +139,12 @@ def test_full_text_page_when_another_plugin_drops_its_place(site):
 def test_downloads_are_read_back_from_the_cache_until_an_input_changes(site):
     first = build(site)
     assert first.returncode == 0, first.log
-    cache = first.root / ".cache" / "ntsbrief"
-    values = {path: json.loads(path.read_text(encoding="utf-8")) for path in cache.glob("*.json")}
-    [(stored, kept)] = [(path, value) for path, value in values.items()
+    cache = DiskCache(first.root / ".cache" / "ntsbrief")  # files are sealed: written through it, as a build would
+    values = {path.stem: cache.read_json(path.stem) for path in cache.folder.glob("*.json")}
+    [(stored, kept)] = [(key, value) for key, value in values.items()
                         if isinstance(value, dict) and "downloads" in value]
     kept["downloads"]["references.ris"] = "TY  - GEN\nTI  - from the cache\nER  - \n"
-    stored.write_text(json.dumps(kept), encoding="utf-8")
+    cache.write_json(stored, json.dumps(kept))
     downloads = first.root / "site" / "downloads"
 
     assert build(site).returncode == 0

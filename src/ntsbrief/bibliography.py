@@ -179,8 +179,11 @@ class Bibliography:
                 if kind == "duplicate_fields":
                     self._unusable(entry, line, f"entry '{key}' repeats the field(s) {data[4]}")
                 macros = macros if macros is not None else self._macro_names()
-                for where, problem in _problems(raw, fields, macros):
-                    self._unusable(entry, line + where, problem)
+                for where, problem, *warning in _problems(raw, fields, macros):
+                    if warning:  # pandoc reads the entry: it is reported, not withheld
+                        self.diagnostics.add(path, line + where, problem, "warning")
+                    else:
+                        self._unusable(entry, line + where, problem)
             elif kind == "string":
                 if _UNREADABLE_RE.search(data[0]):
                     continue  # reported as it is read (not_utf8); pandoc could not take it
@@ -508,10 +511,14 @@ def _stray_ats(raw: str) -> list[int]:
     return [n for n, line in enumerate(raw.split("\n")) if "@" in line and not line.lstrip().startswith("%")][:1]
 
 
-def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple[int, str]]:
-    """(line within the entry from 0, message) for what makes it unusable."""
-    problems = _undecodable(raw)
+def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple]:
+    """(line within the entry from 0, message) for what makes it unusable;
+    (line, message, "warning") for what pandoc reads silently but is likely a slip."""
+    problems: list[tuple] = list(_undecodable(raw))
     for name, value in fields:
+        if not value.strip():  # `title = ,`: pandoc and bibtexparser read an empty title
+            problems.append((field_line(raw, name), f"field '{name}' has no value (nothing after '='): write its "
+                             "value in braces, or delete the field", "warning"))
         for macro in _macros_used(value):
             if macro.lower() not in macros:
                 problems.append((field_line(raw, name), f"undefined @string macro '{macro}' in field '{name}' "

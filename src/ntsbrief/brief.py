@@ -174,7 +174,8 @@ class PageRecord:
             problems = ["interview reference but no interview register is configured ('interviews:' option)"]
         else:
             known = self._register.interviews
-            problems = [f"unknown interview '{i}' (not in {self._register.path}{_did_you_mean(i, known)})"
+            problems = [self._register.not_valid(i)  # in the file, but reported there
+                        or f"unknown interview '{i}' (not in {self._register.path}{_did_you_mean(i, known)})"
                         for i in ids if i not in known]
             if not ids:
                 problems.append("interview reference names no interview")

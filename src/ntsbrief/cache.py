@@ -3,6 +3,12 @@
 Keys are digests of everything that can change a result, so an entry is never
 stale; the folder is safe to delete, and a file that cannot be read or written
 only costs time.
+
+Each file starts with a seal: a digest of its name and content. A file whose
+seal does not match (truncated, damaged, edited by hand, or moved to another
+key's name) is a miss: it is made again, never read, never published. (The seal
+finds damage; it is no signature against someone who can write the folder and
+recompute it: such a person can as well edit the brief's sources.)
 """
 
 from __future__ import annotations
@@ -37,13 +43,14 @@ class DiskCache:
         self.folder = folder  # None: nothing is kept
 
     def read_json(self, key: str):
-        """The JSON value stored under ``key``, parsed; None for a miss (a truncated
-        file is one)."""
-        if self.folder is None:
+        """The JSON value stored under ``key``, parsed; None for a miss (a file
+        whose seal does not match is one)."""
+        data = self._read(f"{key}.json")
+        if data is None:
             return None
         try:
-            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return json.loads(data)
+        except (ValueError, RecursionError):
             return None
 
     def write_json(self, key: str, text: str) -> None:
@@ -55,15 +62,27 @@ class DiskCache:
     _MARSHAL = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
 
     def read_marshal(self, key: str):
-        if self.folder is None:
+        data = self._read(f"{key}.{self._MARSHAL}")  # sealed: marshal is never given damaged data
+        if data is None:
             return None
         try:
-            return marshal.loads((self.folder / f"{key}.{self._MARSHAL}").read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
+            return marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
             return None
 
     def write_marshal(self, key: str, value) -> None:
         self._write(f"{key}.{self._MARSHAL}", marshal.dumps(value))
+
+    def _read(self, name: str) -> bytes | None:
+        """The content stored as ``name`` if its seal matches, else None."""
+        if self.folder is None:
+            return None
+        try:
+            stored = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        seal, newline, data = stored.partition(b"\n")
+        return data if newline and seal == _seal(name, data) else None
 
     def _write(self, name: str, data: bytes) -> None:
         if self.folder is None:
@@ -71,13 +90,21 @@ class DiskCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = self.folder / f".{name}.{threading.get_ident()}.tmp"
-            temporary.write_bytes(data)
+            temporary.write_bytes(_seal(name, data) + b"\n" + data)
             temporary.replace(self.folder / name)  # readers see a whole file or none
         except OSError:
             pass
 
     def has_marker(self, key: str) -> bool:
-        return self.folder is not None and (self.folder / f"{key}.done").exists()
+        return self._read(f"{key}.done") is not None
 
     def set_marker(self, key: str) -> None:
         self._write(f"{key}.done", b"")
+
+
+_SEAL_VERSION = b"ntsbrief-cache-1 "
+
+
+def _seal(name: str, data: bytes) -> bytes:
+    """The first line of a cache file: a digest of its name (the key) and content."""
+    return _SEAL_VERSION + hashlib.sha256(name.encode("utf-8") + b"\0" + data).hexdigest().encode("ascii")

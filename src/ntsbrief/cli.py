@@ -21,7 +21,7 @@ from .bibformat import format_bibtex
 from .bibliography import decoded
 from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
-from .loader import line_offset, open_brief
+from .loader import line_offset, open_brief, read_page
 from .citeproc import Formatter
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -58,11 +58,15 @@ class UserError(Exception):
 # ---------------------------------------------------------------------- check
 
 
-def load_project(config_file: Path):
-    """MkDocs' own reading of mkdocs.yml, and the plugin's settings from it."""
+def load_project(config_file: Path, keep_going: bool = False):
+    """MkDocs' own reading of mkdocs.yml, and the plugin's settings from it.
+
+    A plugin option that cannot be used stops the command, as it stops the build;
+    with ``keep_going`` (``check``) it is given its default, to be reported with the rest."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
+    from .options import check_options, reset_to_defaults
     from .plugin import NtsBriefPlugin, settings_from
 
     if not config_file.is_file():
@@ -74,6 +78,13 @@ def load_project(config_file: Path):
     plugin = next((p for p in config.plugins.values() if isinstance(p, NtsBriefPlugin)), None)
     if plugin is None:
         raise UserError(f"{config_file}: the ntsbrief plugin is not configured under 'plugins:'")
+    # The plugin's options, checked as the build checks them; one that cannot be
+    # used is reported (by ``check``) and replaced by its default, so the rest is checked too.
+    plugin.option_problems = check_options(plugin.config, config.config_file_path, Path(config.docs_dir))
+    fatal = [str(problem.diagnostic) for problem in plugin.option_problems if problem.fatal]
+    if fatal and not keep_going:
+        raise UserError("\nntsbrief: ".join(fatal))
+    reset_to_defaults(plugin.config, plugin.option_problems)
     return config, plugin, settings_from(config, plugin.config)
 
 
@@ -82,9 +93,12 @@ def check_brief(config_file: Path) -> Diagnostics:
 
     from .plugin import nav_files
 
-    config, plugin, settings = load_project(config_file)
+    config, plugin, settings = load_project(config_file, keep_going=True)
     cache = plugin.config.cache_dir if plugin.config.cache_dir is not None else ".cache/ntsbrief"
     brief = open_brief(settings, Formatter(settings.root / cache if cache else None))
+    for problem in plugin.option_problems:
+        brief.diagnostics.add(problem.diagnostic.path, problem.diagnostic.line, problem.diagnostic.message,
+                              problem.diagnostic.severity)
     docs = Path(config.docs_dir)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     order = []
@@ -100,9 +114,12 @@ def check_brief(config_file: Path) -> Diagnostics:
     extensions = with_brief_extension(list(config.markdown_extensions), extension)
     for key in pages:
         path = docs / key
-        raw = path.read_text(encoding="utf-8-sig")
-        body, _ = get_data(raw)
         shown = shown_path(path, settings.root)
+        raw, line, problem = read_page(path)
+        if raw is None:  # the build stops on it, with the same message
+            brief.diagnostics.add(shown, line, problem)
+            continue
+        body, _ = get_data(raw)
         extension.page = brief.page(key, shown, body, line_offset(raw, body))
         html = markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs).convert(body)
         extension.page.finish(html)
@@ -182,7 +199,7 @@ def run_new_section(config_file: Path, title: str, after: str | None) -> int:
     target = docs / name
     if target.exists():
         raise UserError(f"{target.relative_to(settings.root)} already exists")
-    text = config_file.read_text(encoding="utf-8")
+    text = config_file.read_bytes().decode("utf-8")  # as it is: its line ends are kept
     new_text = None
     if config.nav is not None:
         new_text = insert_nav_entry(text, title, name, after, (plugin.config.notes_page, plugin.config.references_page))
@@ -228,9 +245,14 @@ def insert_nav_entry(text: str, title: str, file: str, after: str | None, genera
         if first_generated:
             position = first_generated[0][0]
     key = title if re.fullmatch(r"[\w][\w ,.()'’–-]*", title) and ": " not in title else json.dumps(title, ensure_ascii=False)
-    entry = f"{' ' * indent}- {key}: {file}\n"
-    newline_fix = "" if position == 0 or lines[position - 1].endswith("\n") else "\n"
+    ending = _line_end(lines[start])  # the file's own: a CRLF file stays CRLF
+    entry = f"{' ' * indent}- {key}: {file}{ending}"
+    newline_fix = "" if position == 0 or lines[position - 1].endswith(("\n", "\r")) else ending
     return "".join(lines[:position]) + newline_fix + entry + "".join(lines[position:])
+
+
+def _line_end(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\r" if line.endswith("\r") else "\n"
 
 
 # ------------------------------------------------------------------------ fmt

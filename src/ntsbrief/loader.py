@@ -6,12 +6,14 @@ they load the same files the same way and report the same diagnostics.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .bibliography import Bibliography
 from .brief import Brief
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, shown_path
 from .register import Register
 from .citeproc import Formatter
 from .style import HOUSE_STYLE, StyleError, is_style_path, resolve_style
@@ -61,6 +63,7 @@ def open_brief(settings: Settings, formatter: Formatter, previous: Brief | None 
                              "bibliography until it can be read again", severity="warning")
         bibliography = kept
     bibliography.opted_in = frozenset(settings.export_fields)
+    _report_empty_files(bibliography, settings)
     if previous is not None:
         bibliography.keep_last_good_from(previous.bibliography)
     register = None
@@ -78,6 +81,47 @@ def open_brief(settings: Settings, formatter: Formatter, previous: Brief | None 
                   unverified_field=settings.unverified_field, unverified_note=settings.unverified_note)
     brief.diagnostics.extend(problems)
     return brief
+
+
+def _report_empty_files(bibliography: Bibliography, settings: Settings) -> None:
+    """A file that yields no entry (and says nothing wrong) is most likely not the
+    store meant, say a path pointing elsewhere: its citations would all be 'unknown'."""
+    counts = Counter(entry.path for entry in bibliography.entries.values())
+    reported = {diagnostic.path for diagnostic in bibliography.diagnostics}
+    for path in bibliography.sources:
+        shown = shown_path(path, settings.root)
+        if counts[shown] or shown in reported:
+            continue
+        try:
+            macros_only = _MACRO_RE.search(path.read_text(encoding="utf-8", errors="replace")) is not None
+        except OSError:
+            continue
+        if not macros_only:  # a file of @string abbreviations has no entries, rightly
+            others = sum(counts.values())
+            bibliography.diagnostics.add(shown, None, "holds no entries: nothing in it reads as a BibTeX entry "
+                                         "(is 'bibliography' in mkdocs.yml the right path?)"
+                                         + (f"; the other file(s) hold {others}" if others else ""), "warning")
+
+
+_MACRO_RE = re.compile(r"@string\s*[{(]", re.IGNORECASE)
+
+
+def read_page(path: Path) -> tuple[str | None, int | None, str | None]:
+    """A page's text as MkDocs reads it, or (None, line, message) for why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, None, f"cannot read this page: {error.strerror or error}"
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as MkDocs drops it ('utf-8-sig')
+    try:
+        return data.decode("utf-8"), None, None
+    except UnicodeDecodeError as error:
+        start = error.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        return None, data.count(b"\n", 0, start) + 1, (
+            f"byte 0x{data[start]:02X} (column {column}) is not UTF-8: the page seems to be saved as Latin-1 "
+            "or Windows-1252, and cannot be built; save it as UTF-8")
 
 
 def line_offset(raw: str, markdown: str) -> int:

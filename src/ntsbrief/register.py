@@ -5,6 +5,10 @@ Only the published fields (``interviewee``, ``date``/``dates``, ``place``,
 model; everything else in an entry (by convention under ``private:``) stays in
 the YAML file, so no output can contain it.
 
+Nothing under ``private:`` reaches a published field by a YAML alias either:
+an anchor set anywhere under a ``private:`` key and used (``*name``, or ``<<:``)
+outside it makes the entry invalid, and no message repeats the private value.
+
 Notes are generated from the entries by fixed rules. Where the brief's source
 words a note its own way, a *wording* (top-level ``wordings:``) gives that
 note's text as printed, for the interviews it cites; it is checked against
@@ -58,6 +62,8 @@ class Register:
     path: str = ""
     unreadable: bool = False  # the file as a whole could not be read
     invalid: set[str] = field(default_factory=set)  # ids of entries that failed validation
+    invalid_lines: dict[str, int | None] = field(default_factory=dict)  # their lines
+    _private: _NodeSet = field(default_factory=lambda: _NodeSet(), repr=False, compare=False)  # under 'private:'
 
     @classmethod
     def load(cls, path: Path, shown: str) -> Register:
@@ -75,6 +81,12 @@ class Register:
 
     def add_text(self, text: str) -> None:
         try:
+            self._add_text(text)
+        finally:
+            self._private = _NodeSet()  # holds private values: not kept
+
+    def _add_text(self, text: str) -> None:
+        try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
@@ -86,6 +98,7 @@ class Register:
             return
         if root is None:
             return
+        self._private = _private_nodes(root)
         interviews = _mapping_value(root, "interviews")
         if not isinstance(root, yaml.MappingNode) or interviews is None:
             self.diagnostics.add(self.path, _line(root), "the register needs a top-level 'interviews:' mapping")
@@ -108,35 +121,26 @@ class Register:
             self._add_wording(key_node, value_node)
 
     def _add_entry(self, key_node: yaml.Node, node: yaml.Node) -> None:
-        ident, line = str(key_node.value), _line(key_node)
-
-        def bad(message: str, at: yaml.Node | None = None) -> None:
-            self.invalid.add(ident)
-            self.diagnostics.add(self.path, _line(at) if at is not None else line, f"interview '{ident}': {message}")
-
-        if not _ID_RE.fullmatch(ident):
-            return bad("ids use letters, digits and - _ . : only")
+        bad, ident, line = self._checker("interview", key_node, node)
+        if ident is None:
+            return
         if ident in self.interviews:
             return bad(f"duplicate id (first at line {self.interviews[ident].line})")
         if not isinstance(node, yaml.MappingNode):
             return bad("an entry is a mapping with interviewee, date(s) and place")
-        values: dict[str, yaml.Node] = {}
-        for field_key, field_value in node.value:
-            name = str(field_key.value)
-            if name == PRIVATE_FIELD:
-                continue  # never read: confidential by construction
-            if name not in PUBLISHED_FIELDS:
-                bad(f"unknown field '{name}' (confidential details belong under 'private:')", field_key)
-                continue
-            values[name] = field_value
+        values = self._fields(node, PUBLISHED_FIELDS, bad, "confidential details belong under 'private:'")
+        if values is None:
+            return None
         interviewee = values.get("interviewee")
-        if not isinstance(interviewee, yaml.ScalarNode) or not str(interviewee.value).strip():
-            return bad("'interviewee' is required: who was interviewed, as it may be published")
+        if interviewee is None or _text(interviewee) == "":
+            return bad("'interviewee' is required: who was interviewed, as it may be published", interviewee)
+        if _text(interviewee) is None:
+            return bad(f"'interviewee' must be text, not {_described(interviewee)}", interviewee)
         place = values.get("place")
-        if place is not None and (not isinstance(place, yaml.ScalarNode) or not str(place.value).strip()):
-            return bad("'place' must be text", place)
+        if place is not None and not _text(place):
+            return bad(f"'place' must be text, not {_described(place)}", place)
         article = values.get("article")
-        if article is not None and (not isinstance(article, yaml.ScalarNode) or str(article.value).strip() not in ARTICLES):
+        if article is not None and _text(article) not in ARTICLES:
             return bad("'article' is one of " + ", ".join(f"'{a}'" for a in ARTICLES), article)
         if ("date" in values) == ("dates" in values):
             return bad("give exactly one of 'date' or 'dates'")
@@ -145,63 +149,115 @@ class Register:
         dates = []
         for scalar in scalars:
             parsed = _date(scalar)
-            if parsed is None:
-                return bad("dates are written YYYY-MM-DD", scalar)
+            if isinstance(parsed, str):
+                return bad(parsed, scalar)
             dates.append(parsed)
         if not dates:
             return bad("'dates' is empty", date_node)
         self.interviews[ident] = Interview(
             id=ident,
-            interviewee=" ".join(str(interviewee.value).split()),
+            interviewee=" ".join(_text(interviewee).split()),
             dates=tuple(sorted(set(dates))),
-            place=" ".join(str(place.value).split()) if place is not None else None,
+            place=" ".join(_text(place).split()) if place is not None else None,
             line=line,
-            article=str(article.value).strip() if article is not None else None,
+            article=_text(article) if article is not None else None,
         )
 
-    def _add_wording(self, key_node: yaml.Node, node: yaml.Node) -> None:
-        ident, line = str(key_node.value), _line(key_node)
+    def _checker(self, kind: str, key_node: yaml.Node, node: yaml.Node):
+        """``bad(message, at=None)`` reporting problems of the entry ``key_node: node``,
+        the entry's id (None if it is unusable, reported) and line."""
+        line = _line(key_node)
+        ident = _text(key_node, strip=False)
 
         def bad(message: str, at: yaml.Node | None = None) -> None:
             self.invalid.add(ident)
-            self.diagnostics.add(self.path, _line(at) if at is not None else line, f"wording '{ident}': {message}")
+            self.invalid_lines.setdefault(ident, line)
+            where = _line(at) if at is not None else line
+            where = where if where >= line else line  # an alias of a node written before the entry
+            self.diagnostics.add(self.path, where, f"{kind} '{ident}': {message}")
 
+        if key_node in self._private or node in self._private:  # '*name: …' or 'id: *name'
+            anchored = key_node if key_node in self._private else node
+            what, here = ("id", _line(node)) if key_node in self._private else ("entry", line)
+            here = here if node not in self._private else line
+            self.diagnostics.add(self.path, here, f"this {kind}'s {what} {_from_private(anchored)}")
+            return bad, None, line
+        if ident is None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            self.diagnostics.add(self.path, line, f"{article} {kind}'s id must be text (letters, digits and - _ . :), "
+                                 f"not {_described(key_node)}")
+            return bad, None, line
         if not _ID_RE.fullmatch(ident):
-            return bad("ids use letters, digits and - _ . : only")
+            bad("ids use letters, digits and - _ . : only")
+            return bad, None, line
+        return bad, ident, line
+
+    def _fields(self, node: yaml.MappingNode, known: set[str], bad, hint: str) -> dict[str, yaml.Node] | None:
+        """The entry's published fields by name; None if one of them is unusable
+        (reported). ``private:`` is not read, and nothing may be taken from it."""
+        values: dict[str, yaml.Node] = {}
+        unusable = False
+        for field_key, field_value in node.value:
+            name = _text(field_key, strip=False) if field_key not in self._private else None
+            if name == PRIVATE_FIELD:
+                continue  # never read: confidential by construction
+            taken = next((n for n in _nodes(field_key, field_value) if n in self._private), None)
+            if taken is not None:
+                bad(f"field {f'{name!r}' if name else 'at this line'} {_from_private(taken)}", field_key)
+                unusable = True
+            elif name == "<<":
+                bad("'<<' (a YAML merge key) is not read: write the fields out", field_key)
+                unusable = True
+            elif name is None:
+                bad(f"a field's name must be text, not {_described(field_key)}", field_key)
+            elif name not in known:
+                bad(f"unknown field '{name}' ({hint})", field_key)
+            else:
+                values[name] = field_value
+        return None if unusable else values
+
+    def _add_wording(self, key_node: yaml.Node, node: yaml.Node) -> None:
+        bad, ident, line = self._checker("wording", key_node, node)
+        if ident is None:
+            return
         if ident in self.interviews or ident in self.invalid:
             first = self.interviews[ident].line if ident in self.interviews else None
             return bad("duplicate id" + (f" (first at line {first})" if first else ""))
         if not isinstance(node, yaml.MappingNode):
             return bad("a wording is a mapping with 'interviews' and 'wording'")
-        values: dict[str, yaml.Node] = {}
-        for field_key, field_value in node.value:
-            name = str(field_key.value)
-            if name == PRIVATE_FIELD:
-                continue  # never read: confidential by construction
-            if name not in WORDING_FIELDS:
-                bad(f"unknown field '{name}' (a wording has 'interviews' and 'wording' only)", field_key)
-                continue
-            values[name] = field_value
+        values = self._fields(node, WORDING_FIELDS, bad, "a wording has 'interviews' and 'wording' only")
+        if values is None:
+            return None
         text = values.get("wording")
-        if not isinstance(text, yaml.ScalarNode) or not str(text.value).strip():
+        if text is None or _text(text) is None or not _text(text).strip():
             return bad("'wording' is required: the note's text as the source prints it", text)
         cited = values.get("interviews")
         if not isinstance(cited, yaml.SequenceNode) or not cited.value:
             return bad("'interviews' is required: a list of the ids of the interviews the note cites", cited)
-        wording = " ".join(str(text.value).split())
+        wording = " ".join(_text(text).split())
         parts = []
         for item in cited.value:
-            part = self.interviews.get(str(item.value)) if isinstance(item, yaml.ScalarNode) else None
-            if part is None and str(item.value) in self.invalid:
-                return bad(f"interview '{item.value}' in 'interviews' is not valid (see its own message)", item)
+            name = _text(item, strip=False)
+            if name is None:
+                return bad(f"'interviews' lists ids, not {_described(item)}", item)
+            part = self.interviews.get(name)
+            if part is None and name in self.invalid:
+                return bad(f"interview '{name}' in 'interviews' is not valid (see its own message)", item)
             if not isinstance(part, Interview):
-                return bad(f"unknown interview '{item.value}' in 'interviews' (a wording cites entries "
+                return bad(f"unknown interview '{name}' in 'interviews' (a wording cites entries "
                            "of 'interviews:')", item)
             missing = _not_in_wording(part, wording)
             if missing:
                 return bad(f"the wording does not give {missing} of interview '{part.id}'", text)
             parts.append(part.id)
         self.interviews[ident] = Wording(id=ident, text=wording, interviews=tuple(parts), line=line)
+
+    def not_valid(self, ident: str) -> str | None:
+        """Why a note may not cite ``ident``, an entry in the file that is not valid."""
+        if ident not in self.invalid:
+            return None
+        line = self.invalid_lines.get(ident)
+        return f"interview '{ident}' is not valid (see the message at {self.path}{f':{line}' if line else ''})"
 
     def keep_invalid_from(self, previous: Register) -> None:
         """While entries are being edited, keep their previous valid version."""
@@ -323,10 +379,103 @@ def _line(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
-def _date(node: yaml.Node) -> dt.date | None:
+def _from_private(anchored: yaml.Node) -> str:
+    return (f"takes a value from under 'private:' (a YAML alias of the value anchored at line {_line(anchored)}), "
+            "which would publish it: write the published text out")
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _text(node: yaml.Node | None, strip: bool = True) -> str | None:
+    """A scalar's text, stripped ('' for null), or as written; None for a list or a mapping."""
     if not isinstance(node, yaml.ScalarNode):
         return None
+    if not strip:
+        return str(node.value)
+    return "" if node.tag == _NULL_TAG else str(node.value).strip()
+
+
+def _described(node: yaml.Node | None) -> str:
+    """A node as messages name it (never a repr of the parser's objects)."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+        return "nothing"
+    return f"'{node.value}'"
+
+
+def _nodes(*roots: yaml.Node):
+    """Every node reachable from ``roots`` (each once; aliases may make cycles)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+
+
+class _NodeSet:
+    """Nodes by identity (nodes are not hashable by content)."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._nodes: list[yaml.Node] = []  # kept alive: ids stay theirs
+
+    def add(self, node: yaml.Node) -> None:
+        if id(node) not in self._ids:
+            self._ids.add(id(node))
+            self._nodes.append(node)
+
+    def __contains__(self, node: object) -> bool:
+        return id(node) in self._ids
+
+
+def _private_nodes(root: yaml.Node) -> _NodeSet:
+    """The nodes written (not merely aliased) under a ``private:`` key, at any depth.
+
+    The composer builds nodes in document order and an alias *is* its anchor's
+    node, so a walk in document order meets every node first where it is written.
+    """
+    private = _NodeSet()
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, inside = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: its node was written earlier
+        seen.add(id(node))
+        if inside:
+            private.add(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, inside) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                value_inside = inside or (isinstance(key, yaml.ScalarNode) and key.value == PRIVATE_FIELD)
+                stack.append((value, value_inside))
+                stack.append((key, inside))
+    return private
+
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(node: yaml.Node) -> dt.date | str:
+    """The date, or what is wrong with it. One rule on every Python version:
+    YYYY-MM-DD only (``date.fromisoformat`` takes 20110613 from Python 3.11 on)."""
+    written = _text(node)
+    if written is None or not _DATE_RE.fullmatch(written):
+        shown = f"'{written}'" if written else _described(node)
+        return f"dates are written YYYY-MM-DD, e.g. 2011-06-13 (not {shown})"
     try:
-        return dt.date.fromisoformat(str(node.value).strip())
+        return dt.date.fromisoformat(written)
     except ValueError:
-        return None
+        return f"'{written}' is not a date of the calendar"

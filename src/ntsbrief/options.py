@@ -1,0 +1,248 @@
+"""The plugin's options, checked in one place for the build and ``ntsbrief check``.
+
+MkDocs is given options that take any value (``Loose``): it would report a wrong
+type without its line, as ``Expected type: <class 'list'>``. Here each option is
+checked for its type and its value, and every problem is a ``mkdocs.yml:N:``
+message; the build stops on an error, ``check`` lists the same messages.
+
+Also here: which files of the docs folder are the plugin's inputs (the register,
+the store, the style, the cache, and editors' backups of them), never published.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from mkdocs.config import config_options as c
+
+from .diagnostics import Diagnostic
+
+
+class Loose(c.Type):
+    """A ``c.Type`` that MkDocs does not check: ``check_options`` does, at the option's line."""
+
+    def run_validation(self, value):
+        return value
+
+
+@dataclass(frozen=True)
+class OptionProblem:
+    option: str
+    diagnostic: Diagnostic
+    fatal: bool = True  # the build cannot go on with it (else: reported with the brief's other problems)
+
+
+# A key names the files of the brief's own downloads (``KEY.bib``) and is part of their URLs.
+_FILE_NAME_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")
+_FIELD_NAME_RE = re.compile(r"[^\s{}=,#\"%]+")
+
+
+def check_options(opts, config_file: str | None, docs_dir: Path | None) -> list[OptionProblem]:
+    """Every problem with the plugin's options ``opts`` (its ``config``)."""
+    from .plugin import line_of  # the plugin imports this module
+
+    name = Path(config_file).name if config_file else "mkdocs.yml"
+    problems: list[OptionProblem] = []
+
+    def bad(option: str, message: str, fatal: bool = True) -> None:
+        problems.append(OptionProblem(option, Diagnostic(name, line_of(config_file, option), message), fatal))
+
+    wrong_type = set()
+    for option, kind in _schema(opts):
+        value = opts.get(option)
+        if value is None or isinstance(value, kind):
+            continue
+        wrong_type.add(option)
+        bad(option, f"option '{option}' must be {_EXPECTED.get(option) or _kind(kind)}, not {_described(value)}")
+
+    def text(option: str) -> str | None:
+        value = opts.get(option)
+        return value if isinstance(value, str) and option not in wrong_type else None
+
+    def texts(option: str, what: str, pattern: re.Pattern | None = None) -> None:
+        value = opts.get(option)
+        if option in wrong_type or not isinstance(value, list):
+            return
+        for item in value:
+            if not isinstance(item, str) or not item.strip() or (pattern and not pattern.fullmatch(item)):
+                return bad(option, f"option '{option}' must be a list of {what}, but it holds {_described(item)}")
+
+    texts("bibliography", "paths to BibTeX files")
+    texts("export_exclude_fields", "BibTeX field names (e.g. [provenance])", _FIELD_NAME_RE)
+    texts("export_fields", "BibTeX field names (e.g. [abstract])", _FIELD_NAME_RE)
+    if text("bibliography") is not None and not text("bibliography").strip():
+        bad("bibliography", "option 'bibliography' is empty: give the path of a BibTeX file, or leave the option out")
+
+    for option in ("interviews", "style", "unverified_field"):
+        if text(option) is not None and not text(option).strip():
+            bad(option, f"option '{option}' is empty: give a value, or leave the option out")
+
+    # Generated pages: Markdown files inside the docs folder, each its own page.
+    pages = {}
+    for option in ("notes_page", "references_page", "full_text_page"):
+        page = text(option)
+        if page is None or (option == "full_text_page" and page == ""):
+            continue
+        if not page.endswith(".md"):
+            bad(option, f"option '{option}' must name a Markdown file (ending in .md), not {page!r}")
+        elif _escapes(page):
+            bad(option, f"option '{option}' ({page!r}) must be a path inside the docs folder")
+        else:
+            pages[option] = page
+    seen: dict[str, str] = {}
+    for option, page in pages.items():
+        url = _page_url(page)
+        if url in seen:
+            bad(option, f"options '{seen[url]}' and '{option}' must be different pages "
+                        f"({pages[seen[url]]!r} and {page!r} are one page of the site)")
+        else:
+            seen[url] = option
+
+    downloads = text("downloads_dir")
+    if downloads is not None:
+        if not downloads.strip():
+            bad("downloads_dir", "option 'downloads_dir' is empty: name a folder of the site (e.g. downloads)")
+        elif _escapes(downloads):
+            bad("downloads_dir", f"option 'downloads_dir' ({downloads!r}) must be a folder inside the site: "
+                                 "a relative path that does not leave it with '..'")
+
+    entry = text("brief_entry")
+    if entry is not None and not _FILE_NAME_KEY_RE.fullmatch(entry):
+        bad("brief_entry", f"brief_entry '{entry}' cannot name the brief's downloads ('{entry}.bib', …): "
+                           "give the brief's own entry a key of letters, digits and _ . : + - only")
+
+    pdf = text("pdf")
+    if pdf:  # written into citation_pdf_url
+        from .exports import pdf_url_problem
+
+        problem = pdf_url_problem(pdf)
+        if problem:
+            bad("pdf", problem)
+
+    cite_page = text("cite_page")
+    if cite_page is not None and docs_dir is not None:
+        generated = {page for page in pages.values()}
+        if not (cite_page.endswith(".md") and not _escapes(cite_page) and posixpath.normpath(cite_page) == cite_page
+                and (cite_page in generated or (docs_dir / cite_page).is_file())):
+            bad("cite_page", f"cite_page '{cite_page}' names no page of the brief (a .md file in "
+                             f"{docs_dir.name}/): the \"Cite this\" box and the metadata would be left out",
+                fatal=False)
+    return problems
+
+
+def reset_to_defaults(opts, problems: list[OptionProblem]) -> None:
+    """Give each option that cannot be used its default, so ``check`` can go on."""
+    defaults = {option: config_option.default for option, config_option in type(opts)._schema}
+    for problem in problems:
+        if problem.fatal:
+            opts[problem.option] = defaults.get(problem.option)
+
+
+# ------------------------------------------------------------------ inputs
+
+
+_BACKUP_FORMS = (  # an editor's copies of NAME, as {} stands for it
+    "{}~", "{}.~*~", "#{}#", ".#{}", ".{}.sw?", "{}.sw?", "{}.bak", "{}.orig", "{}.old", "{}.save", "{}.tmp",
+    ".{}.*.tmp",  # ntsbrief fmt's own temporary file
+)
+
+
+def unpublished(inputs: list[Path], cache: Path | None, docs_dir: Path):
+    """A test of a file's ``src_uri`` (relative to ``docs_dir``): whether it is one
+    of the plugin's ``inputs``, an editor's backup of one, or in the ``cache``."""
+    docs = docs_dir.resolve()
+    patterns: list[str] = []
+    folders: list[str] = []
+    for path in inputs:
+        inside = _inside(path, docs)
+        if inside is not None:
+            parent, name = posixpath.split(inside)
+            forms = "|".join(_form_pattern(form, name) for form in ("{}", *_BACKUP_FORMS))
+            patterns.append(re.escape(parent + "/" if parent else "") + f"(?:{forms})")
+    if cache is not None:
+        inside = _inside(cache, docs)
+        if inside == "":  # the docs folder itself: its cache files, by their names
+            patterns.append(r"\.?[0-9a-f]{64}\.[^/]*")
+        elif inside is not None:
+            folders.append(inside + "/")
+    matcher = re.compile("|".join(patterns)) if patterns else None
+
+    def hidden(src_uri: str) -> bool:
+        return bool((matcher is not None and matcher.fullmatch(src_uri))
+                    or any(src_uri.startswith(folder) for folder in folders))
+
+    return hidden
+
+
+def _form_pattern(form: str, name: str) -> str:
+    """A regular expression of ``form`` (``{}`` the name, ``*`` any text, ``?`` a character)."""
+    tokens = {"{}": re.escape(name), "*": "[^/]*", "?": "[^/]"}
+    return "".join(tokens.get(part, re.escape(part)) for part in re.split(r"(\{\}|\*|\?)", form) if part)
+
+
+def _inside(path: Path, docs: Path) -> str | None:
+    """``path`` relative to ``docs`` ('' for the folder itself), or None if outside it."""
+    try:
+        inside = path.resolve().relative_to(docs).as_posix()
+    except ValueError:
+        return None
+    return "" if inside == "." else inside
+
+
+# ----------------------------------------------------------------- helpers
+
+
+_EXPECTED = {
+    "bibliography": "a path or a list of paths to BibTeX files",
+    "export_exclude_fields": "a list of BibTeX field names (e.g. [provenance])",
+    "export_fields": "a list of BibTeX field names (e.g. [abstract])",
+}
+
+
+def _schema(opts):
+    for option, config_option in type(opts)._schema:
+        inner = getattr(config_option, "option", config_option)  # c.Optional wraps another
+        kind = getattr(inner, "_type", None)
+        if kind is not None:
+            yield option, kind
+
+
+def _kind(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "text", list: "a list", bool: "true or false", int: "a whole number", dict: "a mapping"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _described(value) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if value.strip() else "empty text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return f"a {type(value).__name__}"
+
+
+def _escapes(path: str) -> bool:
+    """Whether a path meant to be inside a folder is absolute or leaves it."""
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or "\\" in path:
+        return True
+    normal = posixpath.normpath(path)
+    return normal == ".." or normal.startswith("../")
+
+
+def _page_url(page: str) -> str:
+    """The address MkDocs gives a page: ``a.md``, ``a/index.md`` and ``a/README.md`` are one."""
+    parts = PurePosixPath(posixpath.normpath(page)).with_suffix("").parts
+    if parts and parts[-1].lower() in ("index", "readme"):
+        parts = parts[:-1]
+    return "/".join(parts)
