@@ -219,3 +219,9 @@ def test_a_citation_in_an_attribute_value_never_emits_markup_there(value):
     for attribute in parsed.values:
         assert not re.search(r"<(span|a|sup|em|code)\b", attribute), (value, attribute)
         assert "ntsbrief-ref" not in attribute and "\x02" not in attribute and "\x03" not in attribute
+
+
+def test_a_control_character_in_a_page_is_located():
+    pages = {"p": ("Fine.\n\nA NUL \x00 here [@piper2005].\n", 2)}
+    html, result, problems = convert_all(pages, order=["p"])
+    assert problems == ["docs/p:5: control character U+0000 (column 7): the file is damaged or not text"]

@@ -205,17 +205,23 @@ def test_a_hung_citeproc_run_fails_the_brief_with_that_message(tmp_path, use, mo
     assert len(calls(fake)) == 1
 
 
-def test_an_entry_that_hangs_the_reader_is_reported_at_its_line_and_the_rest_formats(tmp_path, use, monkeypatch):
-    use(fake_pandoc(tmp_path, HANG_WHEN.format(condition='"--from=biblatex" in args and "slowentry" in data')))
-    # Only a run holding the slow entry (padded to be large) gets a tiny limit: the others are never rushed.
+def test_a_reading_stopped_at_its_limit_fails_once_and_blames_no_entry(tmp_path, use, monkeypatch):
+    """A run stopped by its time limit is the machine's or pandoc's trouble, not an
+    entry's: the brief fails with that message (so no site is written) after one
+    timeout, not one per halving of the batch, and nothing of it is remembered:
+    the next build, given time, reads every entry."""
+    fake = use(fake_pandoc(tmp_path, HANG_WHEN.format(condition='"--from=biblatex" in args and "slowentry" in data')))
     monkeypatch.setattr(citeproc, "_timeout", lambda size: 1.0 if size > 20_000 else 600.0)
     text = BIB + "\n@misc{slowentry,\n  title = {Slow},\n  note = {" + "word " * 6_000 + "},\n  year = 2001}\n"
-    brief = resolved(store(text), "See [@piper2005] and [@slowentry].\n", Formatter())
+    cache = tmp_path / "cache"
+    brief = resolved(store(text), "See [@piper2005] and [@slowentry].\n", Formatter(cache))
     problems = [str(d) for d in brief.diagnostics]
-    line = text.splitlines().index("@misc{slowentry,") + 1
-    assert any(p.startswith(f"refs.bib:{line}: pandoc cannot read entry 'slowentry': pandoc took longer than 1 s "
-                            "reading 1 bibliography entry (30 kB)") for p in problems), problems
-    assert not brief.store_failed and "piper2005" not in " ".join(problems)
+    assert any("pandoc took longer than 1 s reading 2 bibliography entries" in p for p in problems), problems
+    assert brief.store_failed and not any("cannot read entry" in p for p in problems)
+    assert len(calls(fake)) == 1  # one hang: not halved again and again
+    use(REAL)
+    again = resolved(store(text), "See [@piper2005] and [@slowentry].\n", Formatter(cache))
+    assert [str(d) for d in again.diagnostics] == [] and not again.store_failed
 
 
 # ---------------------------------------------------------------- a pandoc that is not one
@@ -268,8 +274,9 @@ def test_a_pandoc_that_is_not_one_is_a_setup_error_before_any_entry_is_blamed(tm
             attempt()
         assert str(raised.value).startswith(expected) and str(raised.value).endswith(advice)
         assert "\n" not in str(raised.value)
-        # Reported by every caller of a FormatError; stops a MkDocs build as one line where none is.
-        assert isinstance(raised.value, FormatError) and isinstance(raised.value, PluginError)
+        # Reported by every caller of a FormatError; the core knows nothing of MkDocs (the
+        # plugin stops a build with it as one line where nothing reports it).
+        assert isinstance(raised.value, FormatError) and not isinstance(raised.value, PluginError)
 
 
 def test_the_maintainers_override_is_named_in_the_advice(tmp_path, monkeypatch):
@@ -337,7 +344,7 @@ def test_private_fields_of_megabytes_never_reach_citeproc(tmp_path, use):
     """A huge ``abstract`` (private by default) reaches only pandoc's BibTeX reader,
     which reads it in proportion; citeproc and the CSL-JSON writer never see it."""
     fake = use(fake_pandoc(tmp_path, "log(' '.join(args[:2]) + ' ' + str(len(data)))"))
-    abstract = "Lorem ipsum dolor sit amet. " * 40_000  # 1.1 MB
+    abstract = "Lorem ipsum dolor sit amet. " * 3_500  # 98 kB: the most the store takes (MAX_FIELD)
     text = BIB + "\n@book{big2001, author = {Big, A.}, title = {Big}, publisher = {P}, year = 2001,\n" \
                  "  abstract = {" + abstract + "}}\n"
     bibliography = store(text)

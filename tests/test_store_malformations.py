@@ -202,3 +202,30 @@ def test_a_crossref_cycle_never_reaches_pandoc():
     given = store.for_pandoc(["bad", "bad2", "self", "good1"])
     assert given.names == {"good1"} and "crossref" not in given.text
     assert set(given.withheld) == {"bad", "bad2", "self"}
+
+
+def test_a_preview_goes_on_with_the_last_store_while_its_file_is_gone(tmp_path, cache):
+    """A file missing for a moment in a live preview (an editor saving by rename, a
+    switch of branch): the last store read stands in, with a warning; a build
+    without a previous one reports the file and publishes nothing (above)."""
+    (tmp_path / "refs.bib").write_bytes(GOOD.encode())
+    settings = Settings(root=tmp_path, bibliography=("refs.bib",))
+    formatter = Formatter(cache)
+    first = open_brief(settings, formatter)
+    (tmp_path / "refs.bib").unlink()
+    second = open_brief(settings, formatter, previous=first)
+    assert list(second.bibliography.entries) == list(first.bibliography.entries)
+    assert not second.store_failed
+    assert [str(d) for d in second.diagnostics] == [
+        "refs.bib: bibliography file not found",
+        "refs.bib: showing the last good version of the bibliography until it can be read again"]
+
+
+def test_a_huge_field_is_refused_at_its_line(tmp_path, cache, baseline):
+    """Megabytes in a field (a PDF's text pasted into `note`): refused where it is,
+    before pandoc, whose reader would take minutes and gigabytes over it."""
+    huge = "@book{bad, author = {Bad, A},\n  note = {" + "word " * 400_000 + "}, year = {2000}}\n"
+    citations, references, problems = resolve(tmp_path, with_bad(huge), cache)
+    assert any(p.startswith("refs.bib:4: field 'note' is 2.0 MB") for p in problems), problems
+    assert "ntsbrief-unresolved" in citations["cite-4"]
+    assert good_references(references) == good_references(baseline[1])

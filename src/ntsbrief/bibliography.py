@@ -511,11 +511,20 @@ def _stray_ats(raw: str) -> list[int]:
     return [n for n, line in enumerate(raw.split("\n")) if "@" in line and not line.lstrip().startswith("%")][:1]
 
 
+# A field longer than this is refused: no reference needs it, and pandoc's reader
+# takes time and memory out of proportion to it (a 1 MB field: about 12 s).
+MAX_FIELD = 100_000
+
+
 def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple]:
     """(line within the entry from 0, message) for what makes it unusable;
     (line, message, "warning") for what pandoc reads silently but is likely a slip."""
     problems: list[tuple] = list(_undecodable(raw))
     for name, value in fields:
+        if len(value) > MAX_FIELD:
+            problems.append((field_line(raw, name), f"field '{name}' is {len(value) / 1e6:.1f} MB, more than a "
+                             f"reference's field needs (at most {MAX_FIELD // 1000} kB): shorten it"))
+            continue
         if not value.strip():  # `title = ,`: pandoc and bibtexparser read an empty title
             problems.append((field_line(raw, name), f"field '{name}' has no value (nothing after '='): write its "
                              "value in braces, or delete the field", "warning"))

