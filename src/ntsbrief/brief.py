@@ -23,7 +23,7 @@ from .bibliography import Bibliography, PandocBibtex, field_line
 from .diagnostics import Diagnostics, suggest
 from .register import Register
 from .sameworks import same_works
-from .citeproc import Formatted, FormatError, Formatter, Rejection
+from .citeproc import Formatted, FormatError, Formatter, PandocSetupError, Rejection
 from .style import Style
 from .syntax import Cluster, alias, normalise, parse_whole_cluster, predict_clusters, scan_source
 
@@ -501,7 +501,7 @@ class Brief:
             formatted = self.formatter.format(self.style, self._bibtex(keys), clusters, self.locale)
         except FormatError as error:
             self._format_failed = True
-            self.diagnostics.add(self.style.name, None, f"pandoc could not format the citations: {error}")
+            self._pandoc_failed(error, self.style.name, "pandoc could not format the citations")
             return Formatted()
         unreadable = self._report_rejected(formatted.rejected)
         self._unreadable = set(formatted.rejected) | {alias(k) for k in self.bibliography.unusable}
@@ -525,9 +525,17 @@ class Brief:
         try:
             read = self.formatter.read_entries(self._bibtex(keys))
         except FormatError as error:
-            self.diagnostics.add("pandoc", None, f"cannot read the bibliography: {error}")
+            self._pandoc_failed(error, "pandoc", "cannot read the bibliography")
             return
         self._report_rejected(read.rejected)
+
+    def _pandoc_failed(self, error: FormatError, where: str, doing: str) -> None:
+        """Report a failed pandoc run; pandoc itself broken is said once, however
+        many steps meet it."""
+        if isinstance(error, PandocSetupError):
+            self.diagnostics.add("pandoc", None, str(error))
+        else:
+            self.diagnostics.add(where, None, f"{doing}: {error}")
 
     def _report_rejected(self, rejected: dict[str, Rejection]) -> set[str]:
         """Report the entries pandoc cannot read, each at its place in the store;
