@@ -405,3 +405,17 @@ def test_the_plugin_options_default_as_documented():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "| `downloads_dir` | `downloads` |" in readme
     assert yaml.safe_load("[provenance]") == config.export_exclude_fields
+
+
+def test_options_are_located_in_either_form_of_plugins_and_only_in_their_section(tmp_path):
+    from ntsbrief.plugin import line_of
+
+    forms = {
+        "plugins:\n  - search\n  - ntsbrief:\n      style: x\n      pdf: y\nextra:\n  pdf: z\n": (5, 4),
+        "plugins:\n  search: {}\n  ntsbrief:\n    # a comment\n    pdf: y\n": (5, None),
+        "plugins:\n  - ntsbrief:\n      style: x\n  - other:\n      pdf: q\n": (None, 3),
+    }
+    for text, (pdf, style) in forms.items():
+        config = tmp_path / "mkdocs.yml"
+        config.write_text(text, encoding="utf-8")
+        assert (line_of(str(config), "pdf"), line_of(str(config), "style")) == (pdf, style), text

@@ -444,10 +444,17 @@ def line_of(config_file: str | None, option: str) -> int | None:
         lines = Path(config_file).read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
-    in_plugin = False
+    section = None  # the indentation of the plugin's name, once found
     for number, line in enumerate(lines, 1):
-        if re.match(r"^\s*-\s*ntsbrief\s*:?\s*$", line):
-            in_plugin = True
-        elif in_plugin and re.match(rf"^\s*{re.escape(option)}\s*:", line):
+        indent = len(line) - len(line.lstrip(" -"))
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if section is None:
+            # `- ntsbrief:` in a list of plugins, or `ntsbrief:` in a mapping of them
+            if re.match(r"^\s*(-\s*)?ntsbrief\s*:?\s*(#.*)?$", line):
+                section = indent
+        elif indent <= section:
+            return None  # past the plugin's section
+        elif re.match(rf"^\s*{re.escape(option)}\s*:", line):
             return number
     return None
