@@ -81,3 +81,22 @@ def test_comments_are_read_as_pandoc_reads_them(tmp_path):
     assert list(store.entries) == ["kept"] and list(store.diagnostics) == []
     assert store.entries["kept"].fields == {"title": "Fifty % off", "year": "2000"}
     assert store.entries["kept"].line == 2
+
+
+def test_readings_are_kept_in_one_cache_file_and_read_back_without_pandoc(bib, tmp_path, monkeypatch):
+    from ntsbrief import citeproc
+
+    store = Bibliography.load([bib])
+    given = store.for_pandoc(sorted(set(KEYS) | {"parent"}))
+    first = Formatter(tmp_path / "cache").read_entries(given)
+    assert len(first.records) == len(KEYS) + 1
+    assert len([p for p in (tmp_path / "cache").iterdir()]) == 1  # not a file per entry
+
+    def no_reader(command, stdin):
+        assert "--from=biblatex" not in command, "an entry was read again"
+        return run(command, stdin)
+
+    run = citeproc._run
+    monkeypatch.setattr(citeproc, "_run", no_reader)
+    again = Formatter(tmp_path / "cache").read_entries(given)  # another process, the same cache
+    assert again.records == first.records

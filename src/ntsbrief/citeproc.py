@@ -348,7 +348,7 @@ class Formatter:
         self._pending: dict[str, Future] = {}
         self._markers: set[str] = set()
         self._read: dict[str, ReadEntries] = {}
-        self._entry_reads: dict[str, str] = {}  # pandoc's reading of one entry (JSON), by its content key
+        self._entry_reads: dict[str, dict] | None = None  # see ``_readings``; read on first need
         self._last_good: dict[str, dict] = {}  # each entry's latest reading that pandoc accepted, by name
         self._given: PandocBibtex | None = None  # the entries of the latest ``format``
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
@@ -416,10 +416,10 @@ class Formatter:
         # An entry's reading depends on its own text, its parents' (crossref) and the macros.
         ids = {name: _digest("pandoc-reference", bibtex.macros, block, *(blocks[p] for p in parents[name]))
                for name, block, _ in bibtex.entries}
+        readings = self._readings()
         found: dict[str, dict] = {}  # name -> {"record": ...} or {"rejected": [line, message]}
         for name in blocks:
-            remembered = self._entry_reads.get(ids[name])
-            known = json.loads(remembered) if remembered is not None else self.cache.read_json(ids[name])
+            known = readings.get(ids[name])
             if isinstance(known, dict) and ("record" in known or "rejected" in known):
                 found[name] = known
         missing = [name for name in blocks if name not in found]
@@ -447,9 +447,9 @@ class Formatter:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ntsbrief-references") as pool:
             for reads in pool.map(read, [c for c in chunks if c]):
                 for name, result in reads.items():
-                    found[name] = result
-                    self._entry_reads[ids[name]] = json.dumps(result, ensure_ascii=False)
-                    self.cache.write_json(ids[name], self._entry_reads[ids[name]])
+                    found[name] = readings[ids[name]] = result
+        if missing:
+            self._keep_readings(set(ids.values()))
         records, rejected = [], {}
         for name in blocks:
             if "record" in found[name]:
@@ -498,6 +498,23 @@ class Formatter:
         decoded = read(texts)
         self.cache.write_json(key, json.dumps(decoded, ensure_ascii=False))
         return decoded
+
+    def _readings(self) -> dict[str, dict]:
+        """pandoc's reading of each entry converted so far (its record, or why it
+        refused it), by the entry's content key: kept in one cache file, as one
+        file per entry would be thousands of small writes in a first build."""
+        if self._entry_reads is None:
+            stored = self.cache.read_json(_digest("pandoc-readings"))
+            self._entry_reads = stored if isinstance(stored, dict) else {}
+        return self._entry_reads
+
+    def _keep_readings(self, current: set[str]) -> None:
+        """Write the readings back: those of the entries just given, and the
+        others while they are not more than these (entries since changed)."""
+        readings = self._readings()
+        if len(readings) > 2 * len(current) + 100:
+            self._entry_reads = readings = {key: readings[key] for key in current if key in readings}
+        self.cache.write_json(_digest("pandoc-readings"), json.dumps(readings, ensure_ascii=False))
 
     def _stand_in(self, name: str) -> dict | None:
         """The reading of ``name`` in the entries last given to ``format`` (a live
