@@ -71,3 +71,12 @@ def test_full_text_page_may_be_a_content_page_with_its_own_citations(site, tmp_p
     assert 'href="#ref-piper2005"' in whole  # the page's own links stay within the page, as the sections' do
     assert re.search(r'aria-label="Note 2"', whole)  # the page's own note, numbered after the home page's
     assert not PLACEHOLDER.search(built_files(tmp_path))
+
+
+def test_the_full_text_uses_the_configured_titles_of_notes_and_references(site, tmp_path):
+    built = site({"index.md": "# Home\n\nAs argued [@chuang2006].[^a]\n\n[^a]: Note A.\n"},
+                 plugin={**PLUGIN, "notes_title": "Endnotes & more", "references_title": "Works cited"},
+                 extra_files={"refs.bib": BIB}, strict=True)
+    assert built.returncode == 0, built.log
+    whole = (tmp_path / "site" / "full-text" / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="notes">Endnotes &amp; more</h2>' in whole and '<h2 id="references">Works cited</h2>' in whole

@@ -292,8 +292,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             def write_full_text(frame: list[str]) -> None:
                 sections = [(key, self._pages[key].content or "") for key in self._reading_order
                             if key in self._pages and key not in (notes, references, full)]
-                parts = full_text(sections, (notes, result.notes_html), (references, result.references_html),
-                                  lambda key, body: _rebase(body, url_of(key), url_of(full)))
+                lists = [(key, listing, titles.get(key, html.escape(title))) for key, listing, title in
+                         ((notes, result.notes_html, opts.notes_title),
+                          (references, result.references_html, opts.references_title))]
+                parts = full_text(sections, *lists, lambda key, body: _rebase(body, url_of(key), url_of(full)))
                 with open(page.file.abs_dest_path, "wb") as out:
                     out.write(frame[0].encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
                     for part in parts:

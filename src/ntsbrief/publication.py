@@ -92,10 +92,11 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
     return publication
 
 
-def full_text(sections: list[tuple[str, str]], notes: tuple[str, str], references: tuple[str, str],
+def full_text(sections: list[tuple[str, str]], notes: tuple[str, str, str], references: tuple[str, str, str],
               rebase: Callable[[str, str], str]) -> Iterator[str]:
     """Every page (``(key, html)`` in reading order) on one page, then the notes and
-    the references (``(key, html)`` of their lists), with the links between them
+    the references (``(key, html, title)`` of their lists, the title as the site
+    shows it, HTML), with the links between them
     kept inside the page: the page's HTML in pieces, to be written one by one
     (a large brief's whole text would be held several times over as one string).
 
@@ -109,7 +110,7 @@ def full_text(sections: list[tuple[str, str]], notes: tuple[str, str], reference
                 f"{rebase(key, render.localize_links(body))}\n</section>")
 
     parts = [(key, body, "") for key, body in sections]
-    parts.append((*notes, '<h2 id="notes">Notes</h2>\n'))
-    parts.append((*references, '<h2 id="references">References</h2>\n'))
+    for (key, body, title), anchor in ((notes, "notes"), (references, "references")):
+        parts.append((key, body, f'<h2 id="{anchor}">{title}</h2>\n'))
     for index, (key, body, heading) in enumerate(parts):
         yield ("\n" if index else "") + part(key, body, heading)
