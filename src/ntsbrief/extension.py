@@ -37,13 +37,13 @@ from markdown import Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
-from markdown.util import AtomicString
+from markdown.util import HTML_PLACEHOLDER_RE, STX, AtomicString
 
 from .brief import PageRecord
 from .render import as_text
 from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
 
-_RAW_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's raw HTML placeholder
+_RAW_RE = HTML_PLACEHOLDER_RE  # Python-Markdown's raw HTML placeholder: its number is group 1
 _ESCAPED_RE = UnescapeTreeprocessor.RE  # Python-Markdown's escaped character: STX, its code point, ETX
 _DEFINITION_RE = re.compile(NOTE_DEF_RE.pattern + r"[ ]*(?P<text>.*)$", re.MULTILINE)
 _UNREAD_TAGS = frozenset({"pre", "code", "script", "style"})
@@ -103,7 +103,7 @@ class ConstructTreeprocessor(Treeprocessor):
     def _text(self, text: str | None, page: PageRecord) -> str | None:
         if not text or isinstance(text, AtomicString):
             return text
-        if "\x02" in text:
+        if STX in text:
             text = _as_written(text)
         if not _may_hold_constructs(text):
             return text
@@ -172,11 +172,11 @@ class ContextTreeprocessor(Treeprocessor):
         if element.tag in _HEADINGS:
             self._heading(element, page)
         for name, value in element.attrib.items():
-            if value and "\x02" in value:  # attr_list writes a bare word ({: .a flag}) as None
+            if value and STX in value:  # attr_list writes a bare word ({: .a flag}) as None
                 element.set(name, _RAW_RE.sub(lambda m: self._as_attribute(m, page), value))
         if in_link:
             for text in (element.text, *(child.tail for child in element)):
-                if text and "\x02" in text:
+                if text and STX in text:
                     for match in _RAW_RE.finditer(text):
                         self._restash(int(match.group(1)), page, 'in="link"')
         for child in element:

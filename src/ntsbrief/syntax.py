@@ -67,6 +67,7 @@ from functools import lru_cache
 from markdown import Markdown
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
+from markdown.util import ETX, STX
 from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 # ---------------------------------------------------------------- the data
@@ -763,8 +764,8 @@ class Occurrence:
 def _without_markers(markdown: str) -> str:
     """The page without the two characters Python-Markdown deletes before reading
     it (its placeholder markers); line breaks are untouched."""
-    if "\x02" in markdown or "\x03" in markdown:
-        return markdown.replace("\x02", "").replace("\x03", "")
+    if STX in markdown or ETX in markdown:
+        return markdown.replace(STX, "").replace(ETX, "")
     return markdown
 
 
