@@ -319,7 +319,7 @@ class Brief:
                     note_items.append(render.NoteItem(len(note_items) + 1, definition.html))
                 number = note_numbers[(record.key, use.label)]
                 item = note_items[number - 1]
-                marker = f"noteref-{number}" if not item.backrefs else f"noteref-{number}-{len(item.backrefs) + 1}"
+                marker = render.note_ref_anchor(number, len(item.backrefs) + 1)
                 shown_on = notes_page if use.in_note else record.key
                 item.backrefs.append(href(notes_page, shown_on, marker))
                 marker_ids[(record.key, index)] = (marker, number)
@@ -338,7 +338,7 @@ class Brief:
         for record in records:
             for use in record.citations:
                 counter += 1
-                use.id = f"cite-{counter}"
+                use.id = render.cite_anchor(counter)
                 if use.in_note is not None and (record.key, use.in_note) not in note_numbers:
                     continue  # inside a note that is never shown (reported as unused)
                 unknown = [k for k in use.cluster.keys if k not in self.bibliography]
@@ -395,16 +395,16 @@ class Brief:
 
         # Previews: what a reader sees on hovering a link, embedded in each page.
         for item in note_items:
-            result.previews[f"note-{item.number}"] = render.preview_html(item.html)
+            result.previews[render.note_anchor(item.number)] = render.preview_html(item.html)
         for entry in entries:
-            result.previews[f"ref-{entry.key}"] = render.preview_html(entry.html)
+            result.previews[render.ref_anchor(entry.key)] = render.preview_html(entry.html)
         for record in records:
-            targets = [f"ref-{k}" for u in record.citations for k in u.cluster.keys]
-            targets += [f"note-{marker_ids[(record.key, i)][1]}" for i in range(len(record.note_uses))
+            targets = [render.ref_anchor(k) for u in record.citations for k in u.cluster.keys]
+            targets += [render.note_anchor(marker_ids[(record.key, i)][1]) for i in range(len(record.note_uses))
                         if (record.key, i) in marker_ids]
             result.targets[record.key] = list(dict.fromkeys(targets))
         result.targets[notes_page] = list(dict.fromkeys(
-            result.targets.get(notes_page, []) + [f"ref-{k}" for k in cited]))
+            result.targets.get(notes_page, []) + [render.ref_anchor(k) for k in cited]))
         return result
 
     def _bibtex(self, keys: list[str]) -> PandocBibtex:
@@ -560,7 +560,7 @@ class Brief:
         text without links if ``plain``: what a search index needs)."""
         plain_texts = {} if plain_texts is None else plain_texts  # formatted cluster -> its text
 
-        citation_html = render.ref_linker(lambda key: href(host, references_page, f"ref-{key}"))
+        citation_html = render.ref_linker(lambda key: href(host, references_page, render.ref_anchor(key)))
 
         def replace(kind: str, index: int, fallback: str, context: str) -> str:
             if context == "attribute":
@@ -570,7 +570,7 @@ class Brief:
                 if found is None:
                     return render.unresolved_note_html(record.note_uses[index].label)
                 marker, number = found
-                return render.note_marker_html(marker, number, href(host, notes_page, f"note-{number}"))
+                return render.note_marker_html(marker, number, href(host, notes_page, render.note_anchor(number)))
             use = record.citations[index]
             text = formatted.clusters.get(use.cluster.pandoc_text)
             if text is None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import fields, pandoc_ast
+from . import fields, pandoc_ast, render
 from .bibliography import PandocBibtex
 from .cache import DiskCache, digest
 from .style import Style, is_incremental
@@ -741,7 +741,7 @@ def _digest(*parts: str) -> str:
 
 _CLUSTER_RE = re.compile(r'<div id="c(\d+)">\s*<p>(.*?)</p>\s*</div>', re.DOTALL)
 _SPAN_RE = re.compile(r'^<span class="citation"[^>]*>(.*)</span>$', re.DOTALL)
-_ENTRY_START_RE = re.compile(r'<div id="ref-([^"]*)" class="csl-entry"[^>]*>')
+_ENTRY_START_RE = re.compile(rf'<div id="{re.escape(render.REF_PREFIX)}([^"]*)" class="csl-entry"[^>]*>')
 
 
 def parse_pandoc_html(output: str, clusters: list[str]) -> Formatted:

@@ -12,7 +12,33 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
-_REF_HREF_RE = re.compile(r'href="#ref-([^"]*)"')
+# The brief's anchors, unique across the whole brief (so that the full text can hold
+# every page). "ref-KEY" is the name pandoc's citeproc gives a reference list's
+# entries, and its citations' links; the site keeps it.
+REF_PREFIX = "ref-"  # an entry of the References page
+NOTE_PREFIX = "note-"  # a note of the Notes page, by its number
+NOTE_REF_PREFIX = "noteref-"  # a note's marker in the text
+CITE_PREFIX = "cite-"  # a citation in the text, numbered in reading order
+
+
+def ref_anchor(key: str) -> str:
+    return REF_PREFIX + key
+
+
+def note_anchor(number: int) -> str:
+    return f"{NOTE_PREFIX}{number}"
+
+
+def note_ref_anchor(number: int, use: int = 1) -> str:
+    """The marker of note ``number`` at its ``use``-th place (the first has no suffix)."""
+    return f"{NOTE_REF_PREFIX}{number}" if use == 1 else f"{NOTE_REF_PREFIX}{number}-{use}"
+
+
+def cite_anchor(n: int) -> str:
+    return f"{CITE_PREFIX}{n}"
+
+
+_REF_HREF_RE = re.compile(rf'href="#{re.escape(REF_PREFIX)}([^"]*)"')
 
 NOTES_MARKER = "<!-- ntsbrief:notes -->"
 REFERENCES_MARKER = "<!-- ntsbrief:references -->"
@@ -106,7 +132,7 @@ def localize_links(fragment: str) -> str:
 
 def unalias_refs(fragment: str, unalias: Callable[[str], str]) -> str:
     """pandoc's links to ``#ref-ALIAS`` back to the real keys."""
-    return _REF_HREF_RE.sub(lambda m: f'href="#ref-{esc(unalias(html.unescape(m.group(1))))}"', fragment)
+    return _REF_HREF_RE.sub(lambda m: f'href="#{esc(ref_anchor(unalias(html.unescape(m.group(1)))))}"', fragment)
 
 
 def ref_linker(ref_href: Callable[[str], str]) -> Callable[[str, list[str], str], str]:
@@ -173,7 +199,7 @@ def notes_list_html(notes: list[NoteItem], backlinks: bool = True) -> str:
             mark = "↩︎" + (f"<sup>{index}</sup>" if index > 1 else "")
             links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" role="doc-backlink" '
                          f'aria-label="{esc(label)}">{mark}</a>')
-        items.append(f'<li id="note-{note.number}" value="{note.number}">'
+        items.append(f'<li id="{note_anchor(note.number)}" value="{note.number}">'
                      f"{_append_inline(note.html, ' '.join(links))}</li>")
     return '<ol class="ntsbrief-notes">\n' + "\n".join(items) + "\n</ol>"
 
@@ -200,7 +226,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
                                         '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
         if entry.citations and cited_in:
             body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
-        rows.append(f'<div id="ref-{esc(entry.key)}" class="csl-entry" role="listitem">{body}</div>')
+        rows.append(f'<div id="{esc(ref_anchor(entry.key))}" class="csl-entry" role="listitem">{body}</div>')
     listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"
     if unverified_note and any(e.unverified for e in entries):
         listing += f'\n<p class="ntsbrief-unverified-note"><span aria-hidden="true">†</span> {esc(unverified_note)}</p>'
