@@ -65,6 +65,11 @@ class Entry:
     def field(self, name: str, default: str = "") -> str:
         return self.fields.get(name.lower(), default)
 
+    def parents(self) -> list[tuple[str, str]]:
+        """(field, key) of each entry this one names as its parent (xdata may name several)."""
+        return [(name, key) for name in PARENT_FIELDS for key in (k.strip() for k in self.field(name).split(","))
+                if key]
+
 
 @dataclass(frozen=True)
 class PandocBibtex:
@@ -215,25 +220,20 @@ class Bibliography:
         """Crossref and xdata links: a missing parent is reported; a cycle (which
         makes pandoc's reader loop without end) keeps its entries from pandoc."""
         for key, entry in self.entries.items():
-            for name in PARENT_FIELDS:
-                for parent in filter(None, (p.strip() for p in entry.field(name).split(","))):
-                    if parent not in self.entries:
-                        hint = self.suggest(parent)
-                        self.diagnostics.add(entry.path, entry.line + field_line(entry.raw, name),
-                                             f"{name} '{parent}' of '{key}' is not in the bibliography"
-                                             + (f" (did you mean '{hint}'?)" if hint else ""))
-        for cycle in _cycles({key: self._parents(key) for key in self.entries}):
+            for name, parent in entry.parents():
+                if parent not in self.entries:
+                    hint = self.suggest(parent)
+                    self.diagnostics.add(entry.path, entry.line + field_line(entry.raw, name),
+                                         f"{name} '{parent}' of '{key}' is not in the bibliography"
+                                         + (f" (did you mean '{hint}'?)" if hint else ""))
+        for cycle in _cycles({key: [p for _, p in entry.parents() if p in self.entries]
+                              for key, entry in self.entries.items()}):
             first = self.entries[cycle[0]]
             message = (f"crossref cycle {' → '.join(cycle + [cycle[0]])}" if len(cycle) > 1
                        else f"entry '{first.key}' names itself as its own parent")
             self.diagnostics.add(first.path, first.line, message)  # once, where the cycle starts
             for key in cycle:
                 self.unusable.setdefault(key, message)
-
-    def _parents(self, key: str) -> list[str]:
-        entry = self.entries[key]
-        return [p for name in PARENT_FIELDS for p in (q.strip() for q in entry.field(name).split(","))
-                if p in self.entries]
 
     def _duplicate(self, key: str, path: str, line: int, previous: Entry | None) -> None:
         first = f" (first defined at {previous.path}:{previous.line})" if previous else ""
@@ -313,11 +313,8 @@ class Bibliography:
             if key in wanted:
                 continue
             wanted[key] = None
-            for name in PARENT_FIELDS:
-                parent = self.entries[key].field(name)
-                for parent_key in (p.strip() for p in parent.split(",")):
-                    if parent_key in self.entries and parent_key not in wanted and parent_key not in self.unusable:
-                        pending.append(parent_key)
+            pending.extend(parent for _, parent in self.entries[key].parents()
+                           if parent in self.entries and parent not in wanted and parent not in self.unusable)
         return list(wanted)
 
     def _for_pandoc(self, entry: Entry) -> str:
