@@ -15,6 +15,7 @@ Event order in one build, and what happens at each:
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import json
@@ -43,7 +44,8 @@ from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import Loose, check_options, unpublished
 from .publication import full_text, publish
-from .citeproc import Formatter, PandocSetupError
+from .citeproc import PandocSetupError
+from .session import ConvertedPage, LiveSession
 from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
@@ -100,14 +102,21 @@ class NtsBriefConfig(base.Config):
 class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     def __init__(self) -> None:
         super().__init__()
-        # Kept across serve rebuilds: the format cache, and the previous build's
-        # brief, whose valid entries ride out an edit that is not finished yet.
-        self._formatter: Formatter | None = None
-        self._previous: Brief | None = None
+        self._session: LiveSession | None = None  # what crosses serve rebuilds (session.py)
+        self._serving = self._dirty = False
 
     def on_startup(self, *, command, dirty) -> None:
         """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
         self._serving = command == "serve"
+        # --dirty: MkDocs converts and writes only the pages whose source changed;
+        # the session gives back the others, and the plugin has every page whose
+        # output changed written again (see ``_reuse_converted_pages``).
+        self._dirty = bool(dirty)
+
+    def on_shutdown(self) -> None:
+        """The preview ends: nothing of it is kept (MkDocs keeps this object for the process)."""
+        self._session = None
+        self._serving = self._dirty = False
 
     # -- configuration -------------------------------------------------------
 
@@ -117,10 +126,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         if any(problem.fatal for problem in problems):
             raise PluginError("\n".join(f"ntsbrief: {problem.diagnostic}" for problem in problems if problem.fatal))
         self.settings = settings_from(config, opts)
-        if self._formatter is None:
-            cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
-            self._formatter = Formatter(self.settings.root / cache if cache else None)
-        self.brief = open_brief(self.settings, self._formatter, previous=self._previous)
+        cache = opts.cache_dir if opts.cache_dir is not None else ".cache/ntsbrief"
+        cache_dir = self.settings.root / cache if cache else None
+        if self._session is None or self._session.cache_dir != cache_dir:
+            self._session = LiveSession(cache_dir)
+        self._session.begin(_conversion_inputs(config, self.settings))
+        self.brief = open_brief(self.settings, self._session.formatter, previous=self._session.previous)
+        self.brief.marks = self._session.marks  # pages converted in an earlier build are resolved in this one
         for problem in problems:
             self.brief.diagnostics.add(*astuple(problem.diagnostic))
 
@@ -136,6 +148,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                     config.nav.append({html.escape(title): page})  # themes print nav titles as HTML
 
         self._reading_order: list[str] = []
+        self._nav: Navigation | None = None
+        self._reused: set[str] = set()
+        self._documentation: list[str] = []
+        self._indexed_before = 0
         self._pages: dict[str, Page] = {}
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
@@ -175,6 +191,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                     unreadable.append(f"ntsbrief: {where}: {problem}")
         if unreadable:
             raise PluginError("\n".join(unreadable))
+        if self._dirty:
+            # A page the session cannot give back is converted again: MkDocs does
+            # so for a page whose built file is missing.
+            for file in files.documentation_pages():
+                if not file.generated_by and self._session.converted(file.src_uri) is None:
+                    Path(file.abs_dest_path).unlink(missing_ok=True)
         for asset in (STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
@@ -188,9 +210,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def _on_nav(self, nav: Navigation, files: Files) -> Navigation:
         self._reading_order = [page.file.src_uri for page in nav.pages]
+        self._nav = nav
         # Citations are formatted in the background while MkDocs converts pages.
         self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
-                             if not file.generated_by], previous=self._previous)
+                             if not file.generated_by], previous=self._session.previous)
         return nav
 
     # -- per page ----------------------------------------------------------------
@@ -221,6 +244,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def _on_env(self, env, config: MkDocsConfig, files: Files):
         opts = self.config
+        self._documentation = [file.src_uri for file in files.documentation_pages()]  # in the order MkDocs builds
+        if self._dirty:
+            self._reuse_converted_pages(files)
 
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
 
@@ -238,7 +264,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             return get_relative_url(f"{opts.downloads_dir}/{name}", url_of(from_key))
 
         titles = {key: page.title or key for key, page in self._pages.items()}
-        self._search_content: dict[str, str] = {}
+        self._search_content: dict[str, Callable[[], str]] = {}
         self._reader_content: str | None = None
         notes, references, full = opts.notes_page, opts.references_page, opts.full_text_page
         result = self.brief.resolve(self._reading_order, href, notes, references, titles)
@@ -261,8 +287,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         for key, page in self._pages.items():
             if page.content is None or key == full:
                 continue
-            content = result.pages[key](page.content) if key in result.pages else page.content
-            searched = result.search_pages[key](page.content) if key in result.search_pages else None
+            converted = page.content
+            content = result.pages[key](converted) if key in result.pages else converted
             if key in result.search_pages:  # a citation in a heading: its text in the contents
                 _resolve_titles(page.toc, result.search_pages[key])
             additions = [listings[key]] if key in listings else []
@@ -270,13 +296,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
                     fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})
                 additions.append((render.CITE_MARKER, box, box))
-            for marker, addition, addition_searched in additions:
+            for marker, addition, _ in additions:
                 content = render.insert_listing(content, marker, addition)
-                if searched is not None:
-                    searched = render.insert_listing(searched, marker, addition_searched)
             page.content = content
-            if searched is not None:
-                self._search_content[key] = searched
+            if key in result.search_pages:  # made when the page is written (with --dirty, only some are)
+                self._search_content[key] = functools.partial(
+                    _search_text, result.search_pages[key], converted, [(m, a) for m, _, a in additions])
         if full in self._pages and self._pages[full].content is not None:
             page = self._pages[full]
             # The same text as the other pages: searching it would only repeat their results.
@@ -311,8 +336,45 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             raise PluginError("ntsbrief: the bibliography could not be read or formatted (see the messages "
                               "above), so the site was not written")
         self._result = result
-        self._previous = self.brief
+        self._session.previous = self.brief
+        if self._dirty:
+            self._write_changed_pages(result)
         return env
+
+    # -- --dirty: pages MkDocs did not convert ---------------------------------------
+
+    def _reuse_converted_pages(self, files: Files) -> None:
+        """Keep the pages converted in this build in the session, and give back
+        those MkDocs did not convert (their source did not change)."""
+        self._reused = set()
+        keys = set()
+        for file in files.documentation_pages():
+            page, key = file.page, file.src_uri
+            keys.add(key)
+            if page is None or file.generated_by:
+                continue
+            record = self.brief.records.get(key)
+            if key in self._pages and record is not None and page.content is not None:
+                self._session.keep(key, ConvertedPage(record, page.content, _shown(page)))
+                continue
+            converted = self._session.converted(key)
+            if page.markdown is None and converted is not None:
+                _show_again(page, converted.shown)
+                page.content = converted.html
+                self.brief.records[key] = converted.record
+                self._pages[key] = page
+                self._reused.add(key)
+        self._session.keep_only(keys)
+
+    def _write_changed_pages(self, result) -> None:
+        """A page given back by the session is written again when its output
+        changed: MkDocs writes a page whose built file is missing."""
+        self._session.navigation(_navigation_signature(self._nav))  # if it changed, every page did
+        for key, page in self._pages.items():
+            head = self._publication.head_html if key == self._cite_page else ""
+            changed = self._session.written(key, "\0".join((page.content or "", result.previews_script(key), head)))
+            if changed and key in self._reused:
+                Path(page.file.abs_dest_path).unlink(missing_ok=True)
 
     @event_priority(100)  # before the search plugin indexes the page
     def _show_search_the_text(self, context, *, page: Page, config: MkDocsConfig, nav):
@@ -322,13 +384,16 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         searched = self._search_content.pop(page.file.src_uri, None)  # used once: free it
         if searched is not None:
             self._reader_content = page.content
-            page.content = searched
+            page.content = searched()
+        self._indexed_before = len(_search_entries(config) or ())
         return context
 
     @event_priority(-100)  # after it
     def _give_readers_the_page(self, context, *, page: Page, config: MkDocsConfig, nav):
         if self._reader_content is not None:
             page.content, self._reader_content = self._reader_content, None
+        if self._dirty:  # what the search index took of the page, to give it back in later builds
+            self._session.search_entries[page.file.src_uri] = list((_search_entries(config) or [])[self._indexed_before:])
         return context
 
     on_page_context = CombinedEvent(_show_search_the_text, _give_readers_the_page)
@@ -357,7 +422,23 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     on_post_page = CombinedEvent(_embed, _frame_full_text)
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    @event_priority(50)  # before the search plugin writes its index
+    def _complete_search_index(self, *, config: MkDocsConfig) -> None:
+        """--dirty: the search plugin indexed only the pages written in this build
+        (and Material's merge with its previous index goes wrong when they are
+        several, as the Notes and References pages always are). The index is made
+        whole, in a clean build's order, from what it took of each page when last
+        written."""
+        entries = _search_entries(config)
+        if not self._dirty or entries is None:
+            return
+        entries[:] = [entry for key in self._documentation for entry in self._session.search_entries.get(key, [])]
+        for plugin in config.plugins.values():
+            if hasattr(plugin, "search_index_prev"):
+                plugin.search_index_prev = None  # Material's merge: the index is whole already
+
+    @event_priority(0)
+    def _write_outputs(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
         try:  # a full disk, a read-only folder: a message naming the file, not a traceback
             if self._write_full_text is not None and self._full_text_frame is not None:
@@ -380,6 +461,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self.brief.records.clear()
         self._pages, self._result, self._publication = {}, None, None
 
+    on_post_build = CombinedEvent(_complete_search_index, _write_outputs)
+
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         for path in self.settings.watched:
             if path.exists():
@@ -399,6 +482,58 @@ def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
         export_fields=tuple(str(name).lower() for name in opts.export_fields),
         config_name=config_file.name, style_line=line_of(str(config_file), "style"),
     )
+
+
+def _search_entries(config: MkDocsConfig) -> list | None:
+    """The entries of the search plugin's index being built (Material's, or
+    MkDocs' own), if a search plugin is used."""
+    for plugin in config.plugins.values():
+        index = getattr(plugin, "search_index", None)
+        entries = getattr(index, "entries", getattr(index, "_entries", None))
+        if isinstance(entries, list):
+            return entries
+    return None
+
+
+def _search_text(rewrite: Callable[[str], str], converted: str, additions: list[tuple[str, str]]) -> str:
+    """A page as the search index gets it: its text, with the lists it shows."""
+    searched = rewrite(converted)
+    for marker, addition in additions:
+        searched = render.insert_listing(searched, marker, addition)
+    return searched
+
+
+def _conversion_inputs(config: MkDocsConfig, settings: Settings) -> list[bytes]:
+    """What shapes every page's conversion besides its own source: the
+    configuration (extensions, options) and the register (interview notes)."""
+    inputs = [str(config.config_file_path).encode("utf-8", errors="surrogateescape")]  # which project
+    for path in [config.config_file_path] + ([str(settings.root / settings.interviews)] if settings.interviews else []):
+        try:
+            inputs.append(Path(path).read_bytes() if path else b"")
+        except OSError:
+            inputs.append(b"")
+    return inputs
+
+
+def _shown(page: Page) -> dict:
+    """What MkDocs keeps of a converted page to show it (its title, contents and
+    anchors), as it is before the brief is resolved."""
+    return {"markdown": page.markdown, "meta": dict(page.meta), "toc": copy.deepcopy(page.toc),
+            "title": page._title_from_render, "anchors": page.present_anchor_ids, "links": page.links_to_anchors}
+
+
+def _show_again(page: Page, shown: dict) -> None:
+    page.markdown, page.meta, page.toc = shown["markdown"], dict(shown["meta"]), copy.deepcopy(shown["toc"])
+    page._title_from_render = shown["title"]
+    page.present_anchor_ids, page.links_to_anchors = shown["anchors"], shown["links"]
+
+
+def _navigation_signature(nav: Navigation) -> str:
+    """The navigation as every page shows it: titles and addresses, nested."""
+    def item(entry) -> str:
+        children = "".join(item(child) for child in (entry.children or []))
+        return f"({entry.title!r} {getattr(entry, 'url', '')!r} {children})"
+    return "".join(item(entry) for entry in nav.items)
 
 
 def _resolve_titles(items, resolve: Callable[[str], str]) -> None:

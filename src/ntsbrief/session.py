@@ -1,0 +1,108 @@
+"""What outlives one build: a live preview's session.
+
+``mkdocs serve`` rebuilds the site after every edit, with the same plugin object.
+Everything a rebuild may reuse has one owner, the session:
+
+- the ``Formatter`` (formatted clusters and pandoc's readings, in memory and in
+  the disk cache);
+- the previous build's ``Brief`` (its store and register lend the last good
+  version of an entry or interview an editor is in the middle of changing);
+- the placeholder marks (one random token for the session, so that a page
+  converted in an earlier build can be resolved in a later one);
+- each converted page, as conversion left it (its record, its HTML with
+  placeholders, and whatever the front end needs to show it again), so that a
+  page whose source did not change is neither converted nor recorded again;
+- a digest of each page as last written, so that only pages whose output
+  changed (their numbers shifted, a citation's text changed) are written again.
+
+The session knows nothing of MkDocs: what the front end keeps of a converted
+page besides the record and HTML is opaque here (``ConvertedPage.shown``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import render
+from .brief import Brief
+from .citeproc import Formatter
+from .records import PageRecord
+
+
+@dataclass(frozen=True)
+class ConvertedPage:
+    """One page as converted, reusable while its source and the inputs that
+    shape conversion (the register, the configuration) stay the same."""
+
+    record: PageRecord
+    html: str  # the converted HTML, placeholders unresolved
+    shown: Any  # the front end's own data to show the page again (title, contents, ...)
+
+
+class LiveSession:
+    """State that crosses builds, for one brief in one process."""
+
+    def __init__(self, cache_dir: Path | None):
+        self.cache_dir = cache_dir
+        self.formatter = Formatter(cache_dir)
+        self.marks = render.Marks()
+        self.previous: Brief | None = None
+        self._inputs = ""  # digest of what conversion depends on besides each page's source
+        self._converted: dict[str, ConvertedPage] = {}
+        self._written: dict[str, str] = {}  # page -> digest of its output as last written
+        self._navigation = ""  # the navigation all pages last showed
+        self.search_entries: dict[str, list] = {}  # page -> what the search index took of it when last written
+
+    def begin(self, inputs: list[bytes]) -> None:
+        """A build starts; ``inputs`` are what shapes every page's conversion (the
+        configuration, the register): when they change, no converted page is reused."""
+        digest = _digest(*inputs)
+        if digest != self._inputs:
+            self._inputs = digest
+            self._converted.clear()
+            self._written.clear()
+            self._navigation = ""
+            self.search_entries.clear()
+
+    def keep(self, key: str, page: ConvertedPage) -> None:
+        """Remember a page converted in this build."""
+        self._converted[key] = page
+
+    def converted(self, key: str) -> ConvertedPage | None:
+        """The page as last converted, if it can be reused."""
+        return self._converted.get(key)
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget pages that are no longer in the site."""
+        for key in [key for key in self._converted if key not in keys]:
+            del self._converted[key]
+        for known in (self._written, self.search_entries):
+            for key in [key for key in known if key not in keys]:
+                del known[key]
+
+    def written(self, key: str, output: str) -> bool:
+        """Record the page's output; whether it differs from what was last written."""
+        digest = _digest(output.encode("utf-8", errors="surrogatepass"))
+        changed = self._written.get(key) != digest
+        self._written[key] = digest
+        return changed
+
+    def navigation(self, signature: str) -> bool:
+        """Record the navigation every page shows; if it changed, every page's
+        output counts as changed. Whether it changed."""
+        changed = self._navigation != signature
+        if changed:
+            self._navigation = signature
+            self._written.clear()
+        return changed
+
+
+def _digest(*parts: bytes) -> str:
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "little"))
+        hasher.update(part)
+    return hasher.hexdigest()
