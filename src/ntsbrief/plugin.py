@@ -19,13 +19,14 @@ import copy
 import functools
 import html
 import json
-import posixpath
 import re
 from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -37,20 +38,20 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
+from .assemble import Addresses, Layout, assemble, full_text_parts
 from . import render
 from .brief import Brief
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import Loose, check_options, unpublished
-from .publication import full_text, publish
+from .publication import publish
 from .citeproc import PandocSetupError
-from .session import ConvertedPage, LiveSession
+from .session import ConvertedPage, LiveSession, PageOutput, patched
 from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
 
-EXPORT_FORMATS = (("BibTeX", "bib"), ("RIS", "ris"), ("CSL-JSON", "json"))
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
 DEFAULT_UNVERIFIED_NOTE = (
@@ -244,90 +245,48 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     def _on_env(self, env, config: MkDocsConfig, files: Files):
         opts = self.config
+        if self._serving:
+            if self._session.templates is None:
+                self._session.templates = _CompiledTemplates()
+            env.bytecode_cache = self._session.templates
         self._documentation = [file.src_uri for file in files.documentation_pages()]  # in the order MkDocs builds
         if self._dirty:
             self._reuse_converted_pages(files)
 
-        urls = {file.src_uri: file.url for file in files.documentation_pages()}
-
-        def url_of(key: str) -> str:
-            return urls.get(key, key)
-
-        @functools.lru_cache(maxsize=None)
-        def relative(from_key: str, to_key: str) -> str:
-            return get_relative_url(url_of(to_key), url_of(from_key))
-
-        def href(from_key: str, to_key: str, anchor: str) -> str:
-            return f"#{anchor}" if from_key == to_key else f"{relative(from_key, to_key)}#{anchor}"
-
-        def download(from_key: str, name: str) -> str:
-            return get_relative_url(f"{opts.downloads_dir}/{name}", url_of(from_key))
-
+        addresses = Addresses({file.src_uri: file.url for file in files.documentation_pages()}, get_relative_url)
         titles = {key: page.title or key for key, page in self._pages.items()}
-        self._search_content: dict[str, Callable[[], str]] = {}
-        self._reader_content: str | None = None
-        notes, references, full = opts.notes_page, opts.references_page, opts.full_text_page
-        result = self.brief.resolve(self._reading_order, href, notes, references, titles)
-
-        own_key = opts.brief_entry
-        if own_key and own_key not in self.brief.bibliography:
+        layout = self._layout()
+        result = self.brief.resolve(self._reading_order, addresses.href, layout.notes_page, layout.references_page,
+                                    titles)
+        if layout.own_key and layout.own_key not in self.brief.bibliography:
             self.brief.diagnostics.add(self.settings.config_name, line_of(config.config_file_path, "brief_entry"),
-                                       f"brief_entry '{own_key}' is not in the bibliography")
+                                       f"brief_entry '{layout.own_key}' is not in the bibliography")
         exclude = set(opts.export_exclude_fields) | {opts.unverified_field}
-        self._publication = publish(self.brief, result, own_key, exclude, opts.pdf, config.site_url)
-        self._cite_page = opts.cite_page or next(iter(self._reading_order), None)
-
-        reference_list = result.references_html
-        if "references.bib" in self._publication.downloads:
-            reference_list = render.downloads_html("Download these references", {
-                fmt: download(references, f"references.{ext}") for fmt, ext in EXPORT_FORMATS}) + reference_list
-        # (marker, listing for readers, listing for the search index)
-        listings = {notes: (render.NOTES_MARKER, result.notes_html, result.notes_search_html),
-                    references: (render.REFERENCES_MARKER, reference_list, result.references_search_html)}
-        for key, page in self._pages.items():
-            if page.content is None or key == full:
-                continue
-            converted = page.content
-            content = result.pages[key](converted) if key in result.pages else converted
+        self._publication = publish(self.brief, result, layout.own_key, exclude, opts.pdf, config.site_url)
+        self._cite_page = layout.cite_page
+        converted = {key: page.content for key, page in self._pages.items() if page.content is not None}
+        assembled = assemble(converted, result, self._publication, layout, addresses)
+        self._search_content = {}
+        self._reader_content = None
+        for key, page in assembled.pages.items():
+            self._pages[key].content = page.content
             if key in result.search_pages:  # a citation in a heading: its text in the contents
-                _resolve_titles(page.toc, result.search_pages[key])
-            additions = [listings[key]] if key in listings else []
-            if key == self._cite_page and self._publication.own_html:
-                box = render.cite_box_html(opts.cite_title, self._publication.own_html, {
-                    fmt: download(key, f"{own_key}.{ext}") for fmt, ext in EXPORT_FORMATS})
-                additions.append((render.CITE_MARKER, box, box))
-            for marker, addition, _ in additions:
-                content = render.insert_listing(content, marker, addition)
-            page.content = content
-            if key in result.search_pages:  # made when the page is written (with --dirty, only some are)
-                self._search_content[key] = functools.partial(
-                    _search_text, result.search_pages[key], converted, [(m, a) for m, _, a in additions])
-        if full in self._pages and self._pages[full].content is not None:
+                _resolve_titles(self._pages[key].toc, result.search_pages[key])
+            if page.search_text is not None:
+                self._search_content[key] = page.search_text
+        full = layout.full_text_page
+        if assembled.full_text_own is not None:
             page = self._pages[full]
             # The same text as the other pages: searching it would only repeat their results.
             page.meta.setdefault("search", {})["exclude"] = True
             # The page goes through MkDocs with only a marker where the text belongs; the
             # text is written into the built file afterwards, piece by piece: as one
             # string, MkDocs and its template would hold a large brief's text three times.
-            # The page's own text (an introduction to the full text, or a whole section
-            # when the option names one) is resolved like any page's.
-            own = render.localize_links(result.pages[full](page.content)) if full in result.pages else page.content
-            page.content = render.insert_listing(own, render.FULL_TEXT_MARKER, render.FULL_TEXT_MARKER)
-
-            def write_full_text(frame: list[str]) -> None:
-                sections = [(key, self._pages[key].content or "") for key in self._reading_order
-                            if key in self._pages and key not in (notes, references, full)]
-                lists = [(key, listing, titles.get(key, html.escape(title))) for key, listing, title in
-                         ((notes, result.notes_html, opts.notes_title),
-                          (references, result.references_html, opts.references_title))]
-                parts = full_text(sections, *lists, lambda key, body: _rebase(body, url_of(key), url_of(full)))
-                with open(page.file.abs_dest_path, "wb") as out:
-                    out.write(frame[0].encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
-                    for part in parts:
-                        out.write(part.encode("utf-8", errors="xmlcharrefreplace"))
-                    out.write(frame[1].encode("utf-8", errors="xmlcharrefreplace"))
-
-            self._write_full_text = write_full_text
+            page.content = assembled.full_text_own
+            self._write_full_text = functools.partial(
+                self._write_full_text_into, page, lambda: full_text_parts(
+                    {key: page.content or "" for key, page in self._pages.items()}, self._reading_order, result,
+                    layout, titles, addresses))
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
         if self.brief.store_failed and not getattr(self, "_serving", False):
@@ -338,8 +297,22 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._result = result
         self._session.previous = self.brief
         if self._dirty:
-            self._write_changed_pages(result)
+            self._write_changed_pages(result, config)
         return env
+
+    def _layout(self) -> Layout:
+        opts = self.config
+        return Layout(opts.notes_page, opts.notes_title, opts.references_page, opts.references_title,
+                      opts.full_text_page, opts.cite_page or next(iter(self._reading_order), None), opts.cite_title,
+                      opts.brief_entry, opts.downloads_dir)
+
+    @staticmethod
+    def _write_full_text_into(page: Page, parts: Callable[[], Iterator[str]], frame: list[str]) -> None:
+        with open(page.file.abs_dest_path, "wb") as out:
+            out.write(frame[0].encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+            for part in parts():
+                out.write(part.encode("utf-8", errors="xmlcharrefreplace"))
+            out.write(frame[1].encode("utf-8", errors="xmlcharrefreplace"))
 
     # -- --dirty: pages MkDocs did not convert ---------------------------------------
 
@@ -366,15 +339,48 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 self._reused.add(key)
         self._session.keep_only(keys)
 
-    def _write_changed_pages(self, result) -> None:
-        """A page given back by the session is written again when its output
-        changed: MkDocs writes a page whose built file is missing."""
+    def _write_changed_pages(self, result, config: MkDocsConfig) -> None:
+        """A page given back by the session whose output changed is written again:
+        patched in its built file when only the brief's parts of it changed (note
+        and citation numbers shift on every later page when one is added), else
+        built again by MkDocs, which builds a page whose built file is missing."""
         self._session.navigation(_navigation_signature(self._nav))  # if it changed, every page did
         for key, page in self._pages.items():
             head = self._publication.head_html if key == self._cite_page else ""
-            changed = self._session.written(key, "\0".join((page.content or "", result.previews_script(key), head)))
-            if changed and key in self._reused:
-                Path(page.file.abs_dest_path).unlink(missing_ok=True)
+            output = PageOutput(page.content or "", result.previews_script(key), head, tuple(_titles(page.toc)))
+            before = self._session.written(key, output)
+            if key not in self._reused or before == output:
+                continue
+            path = Path(page.file.abs_dest_path)
+            try:
+                built = path.read_text(encoding="utf-8") if before is not None else None
+            except (OSError, UnicodeDecodeError):
+                built = None
+            text = patched(built, before, output) if built is not None and before is not None else None
+            if text is not None and self._index_again(page, config):
+                path.write_bytes(text.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+            else:
+                path.unlink(missing_ok=True)
+
+    def _index_again(self, page: Page, config: MkDocsConfig) -> bool:
+        """What the search index takes of a page patched, not built: whether it
+        could be done (there is no search index, or it has the usual interface)."""
+        index = _search_index(config)
+        if index is None:
+            return True
+        entries = _search_entries(config)
+        if entries is None or not hasattr(index, "add_entry_from_context"):
+            return False
+        searched = self._search_content.pop(page.file.src_uri, None)
+        shown, start = page.content, len(entries)
+        page.content = searched() if searched is not None else shown
+        try:
+            index.add_entry_from_context(page)
+        finally:
+            page.content = shown
+        self._session.search_entries[page.file.src_uri] = entries[start:]
+        del entries[start:]
+        return True
 
     @event_priority(100)  # before the search plugin indexes the page
     def _show_search_the_text(self, context, *, page: Page, config: MkDocsConfig, nav):
@@ -484,23 +490,43 @@ def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     )
 
 
-def _search_entries(config: MkDocsConfig) -> list | None:
-    """The entries of the search plugin's index being built (Material's, or
-    MkDocs' own), if a search plugin is used."""
+def _search_index(config: MkDocsConfig):
+    """The search plugin's index being built (Material's, or MkDocs' own), if a search plugin is used."""
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
-        entries = getattr(index, "entries", getattr(index, "_entries", None))
-        if isinstance(entries, list):
-            return entries
+        if index is not None:
+            return index
     return None
 
 
-def _search_text(rewrite: Callable[[str], str], converted: str, additions: list[tuple[str, str]]) -> str:
-    """A page as the search index gets it: its text, with the lists it shows."""
-    searched = rewrite(converted)
-    for marker, addition in additions:
-        searched = render.insert_listing(searched, marker, addition)
-    return searched
+def _search_entries(config: MkDocsConfig) -> list | None:
+    """The entries of the search index being built."""
+    index = _search_index(config)
+    entries = getattr(index, "entries", getattr(index, "_entries", None))
+    return entries if isinstance(entries, list) else None
+
+
+def _titles(items) -> list[str]:
+    """The titles of a table of contents, depth first."""
+    return [title for item in items for title in [item.title, *_titles(item.children)]]
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The theme's templates compiled once for a live preview: MkDocs makes a new
+    template environment, which compiles every template again, in each build.
+    Jinja checks each template's source against its checksum, so an edited
+    template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 def _conversion_inputs(config: MkDocsConfig, settings: Settings) -> list[bytes]:
@@ -552,25 +578,6 @@ def nav_files(nav) -> list[str]:
     if isinstance(nav, list):
         return [p for item in nav for p in nav_files(item)]
     return []
-
-
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_LINK_ATTR_RE = re.compile(r'(\s(?:href|src)=")([^"#:?][^"]*|)(["#?])')
-
-
-def _rebase(body: str, from_url: str, to_url: str) -> str:
-    """Rewrite a page's relative links so they work from another page's address."""
-    def fix(match: re.Match) -> str:
-        target = match.group(2)
-        if not target or target.startswith("/") or _SCHEME_RE.match(target):
-            return match.group(0)
-        absolute = posixpath.normpath(posixpath.join(posixpath.dirname("/" + from_url) if not from_url.endswith("/")
-                                                     else "/" + from_url, target))
-        if target.endswith("/") and not absolute.endswith("/"):
-            absolute += "/"
-        return match.group(1) + get_relative_url(absolute.lstrip("/") or ".", to_url) + match.group(3)
-
-    return _LINK_ATTR_RE.sub(fix, body)
 
 
 def line_of(config_file: str | None, option: str) -> int | None:

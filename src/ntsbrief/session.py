@@ -42,6 +42,17 @@ class ConvertedPage:
     shown: Any  # the front end's own data to show the page again (title, contents, ...)
 
 
+@dataclass(frozen=True)
+class PageOutput:
+    """The parts of a written page that the brief decides, as strings found
+    verbatim in the page's file."""
+
+    content: str  # the page's text, resolved
+    previews: str  # the script element of its link previews ('' if none)
+    head: str  # what the brief adds to its head ('' if nothing)
+    contents: tuple[str, ...]  # its table of contents' titles
+
+
 class LiveSession:
     """State that crosses builds, for one brief in one process."""
 
@@ -49,12 +60,13 @@ class LiveSession:
         self.cache_dir = cache_dir
         self.formatter = Formatter(cache_dir)
         self.marks = render.Marks()
+        self.templates: Any = None  # the front end's compiled templates (MkDocs: a Jinja bytecode cache)
         self.previous: Brief | None = None
         self._inputs = ""  # digest of what conversion depends on besides each page's source
         self._converted: dict[str, ConvertedPage] = {}
-        self._written: dict[str, str] = {}  # page -> digest of its output as last written
+        self._written: dict[str, PageOutput] = {}  # page -> what it showed when last written
         self._navigation = ""  # the navigation all pages last showed
-        self.search_entries: dict[str, list] = {}  # page -> what the search index took of it when last written
+        self.search_entries: dict[str, list[Any]] = {}  # page -> what the search index took of it when last written
 
     def begin(self, inputs: list[bytes]) -> None:
         """A build starts; ``inputs`` are what shapes every page's conversion (the
@@ -83,12 +95,12 @@ class LiveSession:
             for key in [key for key in known if key not in keys]:
                 del known[key]
 
-    def written(self, key: str, output: str) -> bool:
-        """Record the page's output; whether it differs from what was last written."""
-        digest = _digest(output.encode("utf-8", errors="surrogatepass"))
-        changed = self._written.get(key) != digest
-        self._written[key] = digest
-        return changed
+    def written(self, key: str, output: PageOutput) -> PageOutput | None:
+        """Record what the page shows in this build; what it showed when last
+        written (None if unknown, or if the navigation changed since)."""
+        before = self._written.get(key)
+        self._written[key] = output
+        return before
 
     def navigation(self, signature: str) -> bool:
         """Record the navigation every page shows; if it changed, every page's
@@ -98,6 +110,22 @@ class LiveSession:
             self._navigation = signature
             self._written.clear()
         return changed
+
+
+def patched(built: str, before: PageOutput, after: PageOutput) -> str | None:
+    """A written page with the brief's parts changed from ``before`` to ``after``,
+    the rest (the theme's layout, the navigation) as it was; None if that cannot
+    be done safely (a part not found exactly once, a part newly added, or the
+    table of contents changed), and the page must be built again."""
+    if before.contents != after.contents:
+        return None
+    for old, new in ((before.content, after.content), (before.previews, after.previews), (before.head, after.head)):
+        if old == new:
+            continue
+        if not old or built.count(old) != 1:
+            return None
+        built = built.replace(old, new)
+    return built
 
 
 def _digest(*parts: bytes) -> str:

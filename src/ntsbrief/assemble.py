@@ -1,0 +1,154 @@
+"""Assemble the site's pages from the resolved brief: the last step of the pipeline.
+
+Each page's resolved text gets what the brief adds to it (the Notes and References
+lists on their pages, the "Cite this" box on the cite page), for readers and, as
+plain text, for the search index; the full-text page gets every page in reading
+order. Nothing here knows the site generator: addresses come in as
+``Addresses``, built by the front end from its own URLs.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import render
+from .brief import Resolution
+from .publication import Publication, full_text
+
+EXPORT_FORMATS = (("BibTeX", "bib"), ("RIS", "ris"), ("CSL-JSON", "json"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the brief's generated pages are, and what they are called (the options)."""
+
+    notes_page: str
+    notes_title: str
+    references_page: str
+    references_title: str
+    full_text_page: str  # '' when there is none
+    cite_page: str | None
+    cite_title: str
+    own_key: str | None  # the brief's own entry
+    downloads_dir: str
+
+
+class Addresses:
+    """Each page's address in the site (relative to the site's root, as the front
+    end gives them) and the relative links between pages."""
+
+    def __init__(self, urls: dict[str, str], relative: Callable[[str, str], str]):
+        self._urls = urls
+        self._relative = relative  # relative(to_url, from_url) -> a link usable at from_url
+        self._between = functools.lru_cache(maxsize=None)(self._link_between)
+
+    def url(self, key: str) -> str:
+        return self._urls.get(key, key)
+
+    def href(self, from_key: str, to_key: str, anchor: str) -> str:
+        """A link on page ``from_key`` to ``anchor`` on page ``to_key``."""
+        return f"#{anchor}" if from_key == to_key else f"{self._between(from_key, to_key)}#{anchor}"
+
+    def file(self, from_key: str, path: str) -> str:
+        """A link on page ``from_key`` to a file of the site."""
+        return self._relative(path, self.url(from_key))
+
+    def _link_between(self, from_key: str, to_key: str) -> str:
+        return self._relative(self.url(to_key), self.url(from_key))
+
+    def rebase(self, body: str, from_key: str, to_key: str) -> str:
+        """A page's relative links rewritten to work from another page's address."""
+        from_url, to_url = self.url(from_key), self.url(to_key)
+
+        def fix(match: re.Match) -> str:
+            target = match.group(2)
+            if not target or target.startswith("/") or _SCHEME_RE.match(target):
+                return match.group(0)
+            folder = "/" + from_url if from_url.endswith("/") else posixpath.dirname("/" + from_url)
+            absolute = posixpath.normpath(posixpath.join(folder, target))
+            if target.endswith("/") and not absolute.endswith("/"):
+                absolute += "/"
+            return match.group(1) + self._relative(absolute.lstrip("/") or ".", to_url) + match.group(3)
+
+        return _LINK_ATTR_RE.sub(fix, body)
+
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LINK_ATTR_RE = re.compile(r'(\s(?:href|src)=")([^"#:?][^"]*|)(["#?])')
+
+
+@dataclass
+class AssembledPage:
+    """A page as readers get it, and its text for the search index (made on
+    demand: a live preview writes only some pages)."""
+
+    content: str
+    search_text: Callable[[], str] | None = None
+
+
+@dataclass
+class Assembled:
+    pages: dict[str, AssembledPage] = field(default_factory=dict)
+    full_text_own: str | None = None  # the full-text page's own text, a marker where the brief goes
+
+
+def assemble(converted: dict[str, str], result: Resolution, publication: Publication, layout: Layout,
+             addresses: Addresses) -> Assembled:
+    """Every page's resolved text with what the brief adds to it; ``converted`` is
+    each page's HTML as converted, placeholders unresolved."""
+    reference_list = result.references_html
+    if "references.bib" in publication.downloads:
+        reference_list = render.downloads_html("Download these references", {
+            name: addresses.file(layout.references_page, f"{layout.downloads_dir}/references.{ext}")
+            for name, ext in EXPORT_FORMATS}) + reference_list
+    # (marker, listing for readers, listing for the search index)
+    listings = {layout.notes_page: (render.NOTES_MARKER, result.notes_html, result.notes_search_html),
+                layout.references_page: (render.REFERENCES_MARKER, reference_list, result.references_search_html)}
+    assembled = Assembled()
+    for key, html_converted in converted.items():
+        if key == layout.full_text_page:
+            # The text goes in after MkDocs writes the page (see ``full_text_parts``); the
+            # page's own text (an introduction, or a whole section) is resolved like any page's.
+            own = render.localize_links(result.pages[key](html_converted)) if key in result.pages else html_converted
+            assembled.full_text_own = render.insert_listing(own, render.FULL_TEXT_MARKER, render.FULL_TEXT_MARKER)
+            continue
+        additions = [listings[key]] if key in listings else []
+        if key == layout.cite_page and publication.own_html:
+            box = render.cite_box_html(layout.cite_title, publication.own_html, {
+                name: addresses.file(key, f"{layout.downloads_dir}/{layout.own_key}.{ext}")
+                for name, ext in EXPORT_FORMATS})
+            additions.append((render.CITE_MARKER, box, box))
+        content = result.pages[key](html_converted) if key in result.pages else html_converted
+        for marker, addition, _ in additions:
+            content = render.insert_listing(content, marker, addition)
+        search = None
+        if key in result.search_pages:
+            search = functools.partial(_search_text, result.search_pages[key], html_converted,
+                                       [(marker, searched) for marker, _, searched in additions])
+        assembled.pages[key] = AssembledPage(content, search)
+    return assembled
+
+
+def _search_text(rewrite: Callable[[str], str], converted: str, additions: list[tuple[str, str]]) -> str:
+    searched = rewrite(converted)
+    for marker, addition in additions:
+        searched = render.insert_listing(searched, marker, addition)
+    return searched
+
+
+def full_text_parts(contents: dict[str, str], order: list[str], result: Resolution, layout: Layout,
+                    titles: dict[str, str], addresses: Addresses) -> Iterator[str]:
+    """The full text, in pieces: every page's assembled text in reading order,
+    then the Notes and References lists, links kept within the one page."""
+    generated = (layout.notes_page, layout.references_page, layout.full_text_page)
+    sections = [(key, contents[key]) for key in order if key in contents and key not in generated]
+    lists = [(key, listing, titles.get(key, html.escape(title))) for key, listing, title in
+             ((layout.notes_page, result.notes_html, layout.notes_title),
+              (layout.references_page, result.references_html, layout.references_title))]
+    return full_text(sections, lists[0], lists[1],
+                     lambda key, body: addresses.rebase(body, key, layout.full_text_page))
