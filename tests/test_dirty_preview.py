@@ -17,8 +17,11 @@ import gzip
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -203,3 +206,50 @@ def test_a_dirty_preview_converts_only_the_edited_page(tmp_path):
         assert rewritten == ["404.html", "full-text/index.html", "notes/index.html", "references/index.html", "three/index.html"]
     finally:
         preview.close()
+
+
+def test_a_real_dirty_preview_renumbers_later_pages_and_says_so_once(tmp_path):
+    """``mkdocs serve --dirty`` as a process: a note added to the first page
+    renumbers the notes of a later page the preview did not convert again, and
+    MkDocs' warning at each dirty build is replaced by one line of information."""
+    write_site(tmp_path, PAGES, extra_files={"refs.bib": BIB}, plugin={"bibliography": "refs.bib"},
+               nav=["index.md", "one.md", "two.md", "three.md"])
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],
+                                  cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        def page(path):
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=2).read().decode()
+            except OSError:
+                return ""
+
+        assert wait_for(lambda: 'href="../notes/#note-3"' in page("two/")), log_path.read_text()
+        time.sleep(1.5)  # the watcher's first snapshot
+        index = tmp_path / "docs" / "index.md"
+        index.write_text(index.read_text(encoding="utf-8") + "\nA new note.[^new]\n\n[^new]: New.\n", encoding="utf-8")
+        assert wait_for(lambda: 'href="../notes/#note-4"' in page("two/")), log_path.read_text()
+        text = log_path.read_text()
+        assert "dirty' build is being performed" not in text
+        assert text.count("--dirty: each rebuild converts only the pages you changed") == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

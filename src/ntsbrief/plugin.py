@@ -19,6 +19,7 @@ import copy
 import functools
 import html
 import json
+import logging
 import re
 from dataclasses import astuple
 from importlib import resources
@@ -58,6 +59,28 @@ DEFAULT_UNVERIFIED_NOTE = (
     "Details of entries marked with a dagger could not be fully verified: the original reference list "
     "was not available, and these entries were reconstructed from the in-text citations."
 )
+
+
+class _DirtyBuildWarning(logging.Filter):
+    """MkDocs warns at every --dirty build that navigation and links may be
+    inaccurate. With this plugin they are not (pages whose output changed are
+    written again, the test suite compares with clean builds), and a warning at
+    every save would hide the brief's own; it is said once, as information."""
+
+    said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith("A 'dirty' build is being performed"):
+            return True
+        if not self.said:
+            self.said = True
+            log.info("--dirty: each rebuild converts only the pages you changed; every page whose output changed "
+                     "is written again, so the site is the same as a clean build's")
+        return False
+
+
+_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+_DIRTY_BUILD_WARNING = _DirtyBuildWarning()
 
 
 class NtsBriefConfig(base.Config):
@@ -113,11 +136,14 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         # the session gives back the others, and the plugin has every page whose
         # output changed written again (see ``_reuse_converted_pages``).
         self._dirty = bool(dirty)
+        if self._dirty:
+            _MKDOCS_BUILD_LOG.addFilter(_DIRTY_BUILD_WARNING)
 
     def on_shutdown(self) -> None:
         """The preview ends: nothing of it is kept (MkDocs keeps this object for the process)."""
         self._session = None
         self._serving = self._dirty = False
+        _MKDOCS_BUILD_LOG.removeFilter(_DIRTY_BUILD_WARNING)
 
     # -- configuration -------------------------------------------------------
 
