@@ -12,7 +12,7 @@ def readme_commands():
 
 def test_readme_starts_with_serve_and_test_commands():
     serve, test = readme_commands()[:2]
-    assert serve.endswith("mkdocs serve") and "pip install -e ." in serve
+    assert serve.endswith("mkdocs serve --dirty") and "pip install -e ." in serve  # the way to preview
     assert test.endswith("python -m pytest")
 
 
