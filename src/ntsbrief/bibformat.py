@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import bibtexparser
 from bibtexparser import model
 
+from .bibliography import block_line, block_text
 from .diagnostics import Diagnostics
 
 FIELD_ORDER = (
@@ -36,16 +37,16 @@ def format_bibtex(text: str, path: str) -> tuple[str | None, Diagnostics]:
     """The normalised text, or None (and why) if the file cannot be parsed."""
     problems = Diagnostics()
     library = bibtexparser.parse_string(text, parse_stack=[])
-    first_lines = {block.key: block.start_line + 1 for block in library.entries}
-    for block in library.failed_blocks:
-        if isinstance(block, model.DuplicateBlockKeyBlock):
-            problem = f"duplicate BibTeX key '{block.key}' (first defined at line {first_lines.get(block.key, '?')})"
-        elif isinstance(block, model.DuplicateFieldKeyBlock):
-            key = getattr(block.ignore_error_block, "key", "?")
-            problem = f"entry '{key}' repeats the field(s) {', '.join(sorted(block.duplicate_keys))}"
+    first_lines = {block.key: block_line(block) + 1 for block in library.entries}
+    for failed in library.failed_blocks:
+        if isinstance(failed, model.DuplicateBlockKeyBlock):
+            problem = f"duplicate BibTeX key '{failed.key}' (first defined at line {first_lines.get(failed.key, '?')})"
+        elif isinstance(failed, model.DuplicateFieldKeyBlock):
+            key = getattr(failed.ignore_error_block, "key", "?")
+            problem = f"entry '{key}' repeats the field(s) {', '.join(sorted(failed.duplicate_keys))}"
         else:
             problem = "cannot parse this block"
-        problems.add(path, block.start_line + 1, f"{problem}; the file was left as it is")
+        problems.add(path, block_line(failed) + 1, f"{problem}; the file was left as it is")
     if problems:
         return None, problems
 
@@ -79,13 +80,13 @@ def format_bibtex(text: str, path: str) -> tuple[str | None, Diagnostics]:
 def _attached(comments: list[model.Block], entry: model.Entry, text: str) -> list[model.Block]:
     """The trailing comments that touch the entry: no blank line between them."""
     attached: list[model.Block] = []
-    next_line = entry.start_line
+    next_line = block_line(entry)
     for comment in reversed(comments):
-        last_line = comment.start_line + comment.raw.rstrip("\n").count("\n")
+        last_line = block_line(comment) + block_text(comment).rstrip("\n").count("\n")
         if last_line + 1 != next_line:
             break
         attached.insert(0, comment)
-        next_line = comment.start_line
+        next_line = block_line(comment)
     return attached
 
 

@@ -12,14 +12,15 @@ import hashlib
 import importlib.metadata
 import re
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cache import DiskCache, digest
-from .fields import published_record
 from .diagnostics import Diagnostics, shown_path, suggest
-from .syntax import alias  # noqa: F401 - also part of this module's interface
+from .fields import published_record
+from .syntax import alias  # also part of this module's interface
 
 if TYPE_CHECKING:
     from bibtexparser import model
@@ -54,6 +55,9 @@ TITLE_INHERITANCE = {
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One entry of the store, as parsed (``fields``) and as written (``raw``,
+    ``raw_fields``), with the file and line it starts at."""
+
     key: str
     entry_type: str
     fields: dict[str, str]  # values without their enclosing braces or quotes
@@ -63,6 +67,7 @@ class Entry:
     raw_fields: dict[str, str] = field(default_factory=dict)  # values as written
 
     def field(self, name: str, default: str = "") -> str:
+        """The value of field ``name`` (in any case), without its braces or quotes."""
         return self.fields.get(name.lower(), default)
 
     def parents(self) -> list[tuple[str, str]]:
@@ -89,6 +94,7 @@ class PandocBibtex:
 
     @property
     def names(self) -> set[str]:
+        """The entries' keys as pandoc reads them (aliased: see ``alias``)."""
         return {name for name, _, _ in self.entries}
 
     def only(self, names: list[str]) -> PandocBibtex:
@@ -98,12 +104,16 @@ class PandocBibtex:
         text = "\n\n".join(([self.macros] if self.macros else []) + [block for _, block, _ in entries]) + "\n"
         return PandocBibtex(text, self.macros, entries, self.opted_in, tuple(n for n in self.withheld if n in names))
 
-    def published(self, record: dict) -> dict:
+    def published(self, record: dict[str, Any]) -> dict[str, Any]:
+        """pandoc's reading of an entry (a MetaMap) with only the fields that may be published."""
         return published_record(record, self.opted_in)
 
 
 @dataclass
 class Bibliography:
+    """The store: the entries of every BibTeX file by key, its @string macros, and
+    the problems found reading it (``diagnostics``, ``unusable``)."""
+
     entries: dict[str, Entry] = field(default_factory=dict)
     macros: list[str] = field(default_factory=list)  # raw @string blocks
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
@@ -147,6 +157,7 @@ class Bibliography:
         return store
 
     def add_text(self, text: str, path: str, cache: DiskCache | None = None) -> None:
+        """Add the entries of BibTeX ``text``, reported as coming from ``path``."""
         self.digest = _chained(self.digest, path, text)
         self._add_blocks(text, path, cache)
         self._check_parents()
@@ -154,37 +165,14 @@ class Bibliography:
     def _add_blocks(self, text: str, path: str, cache: DiskCache | None) -> None:
         self._pandoc.clear()  # entries change
         lowered = {key.lower(): entry for key, entry in self.entries.items()}
-        macros = None
+        macros: frozenset[str] | None = None
         for kind, line, *data in _blocks(text, cache):
             if kind in ("entry", "duplicate_fields"):
-                key, entry_type, fields, raw = data[:4]
-                if not key.strip():
-                    self.diagnostics.add(path, line, f"this @{entry_type} entry has no key: write one after "
-                                         f"'@{entry_type}{{' and a comma after it")
+                entry = self._add_entry(kind, line, data, path, lowered)
+                if entry is None:
                     continue
-                previous = self.entries.get(key)
-                if previous is not None:
-                    self._duplicate(key, path, line, previous)
-                    continue
-                entry = Entry(
-                    key=key,
-                    entry_type=entry_type.lower(),
-                    fields={name.lower(): _strip_enclosing(value) for name, value in fields},
-                    raw=raw,
-                    raw_fields={name.lower(): value for name, value in fields},
-                    path=path,
-                    line=line,
-                )
-                self.entries[key] = entry
-                if key.lower() in lowered:
-                    other = lowered[key.lower()]
-                    self.diagnostics.add(path, line, f"key '{key}' differs only in case from '{other.key}' "
-                                         f"({other.path}:{other.line}); BibTeX takes them for one key: rename one")
-                lowered.setdefault(key.lower(), entry)
-                if kind == "duplicate_fields":
-                    self._unusable(entry, line, f"entry '{key}' repeats the field(s) {data[4]}")
                 macros = macros if macros is not None else self._macro_names()
-                for where, problem, *warning in _problems(raw, fields, macros):
+                for where, problem, *warning in _problems(entry.raw, data[2], macros):
                     if warning:  # pandoc reads the entry: it is reported, not withheld
                         self.diagnostics.add(path, line + where, problem, "warning")
                     else:
@@ -194,18 +182,56 @@ class Bibliography:
                     continue  # reported as it is read (not_utf8); pandoc could not take it
                 self.macros.append(data[0])
                 macros = None  # defined anew
-            elif kind == "duplicate_key" and not data[0].strip():
+            else:
+                self._report_block(kind, line, data, path)
+
+    def _add_entry(self, kind: str, line: int, data: list[Any], path: str, lowered: dict[str, Entry]) -> Entry | None:
+        """Add the entry of an "entry" or "duplicate_fields" block (``data`` as ``_parse``
+        gives it), or report why it cannot be added (None). ``lowered`` indexes the
+        entries so far by their key in lower case."""
+        key, entry_type, fields, raw = data[:4]
+        if not key.strip():
+            self.diagnostics.add(path, line, f"this @{entry_type} entry has no key: write one after "
+                                 f"'@{entry_type}{{' and a comma after it")
+            return None
+        previous = self.entries.get(key)
+        if previous is not None:
+            self._duplicate(key, path, line, previous)
+            return None
+        entry = Entry(
+            key=key,
+            entry_type=entry_type.lower(),
+            fields={name.lower(): _strip_enclosing(value) for name, value in fields},
+            raw=raw,
+            raw_fields={name.lower(): value for name, value in fields},
+            path=path,
+            line=line,
+        )
+        self.entries[key] = entry
+        if key.lower() in lowered:
+            other = lowered[key.lower()]
+            self.diagnostics.add(path, line, f"key '{key}' differs only in case from '{other.key}' "
+                                 f"({other.path}:{other.line}); BibTeX takes them for one key: rename one")
+        lowered.setdefault(key.lower(), entry)
+        if kind == "duplicate_fields":
+            self._unusable(entry, line, f"entry '{key}' repeats the field(s) {data[4]}")
+        return entry
+
+    def _report_block(self, kind: str, line: int, data: list[Any], path: str) -> None:
+        """Report a block that adds nothing to the store (a duplicate key, a block that
+        does not parse, an '@' between entries, text that is not UTF-8)."""
+        if kind == "duplicate_key" and not data[0].strip():
                 self.diagnostics.add(path, line, "this entry has no key: write one after '@type{' and a comma after it")
-            elif kind == "duplicate_key":
-                self._duplicate(data[0], path, line, self.entries.get(data[0]))
-            elif kind == "failed":
-                self.unparsed += 1
-                self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {data[0]}")
-            elif kind == "stray_at":
-                self.diagnostics.add(path, line, "'@' outside an entry: pandoc would take it for the start of one "
-                                     "and refuse the whole file (start a comment line with %)")
-            elif kind == "not_utf8":
-                self.diagnostics.add(path, line, data[0])
+        elif kind == "duplicate_key":
+            self._duplicate(data[0], path, line, self.entries.get(data[0]))
+        elif kind == "failed":
+            self.unparsed += 1
+            self.diagnostics.add(path, line, f"cannot parse this BibTeX block: {data[0]}")
+        elif kind == "stray_at":
+            self.diagnostics.add(path, line, "'@' outside an entry: pandoc would take it for the start of one "
+                                 "and refuse the whole file (start a comment line with %)")
+        elif kind == "not_utf8":
+            self.diagnostics.add(path, line, data[0])
 
     def _unusable(self, entry: Entry, line: int, message: str) -> None:
         """Report ``entry`` and keep it from pandoc: it would refuse it, or worse."""
@@ -229,7 +255,7 @@ class Bibliography:
         for cycle in _cycles({key: [p for _, p in entry.parents() if p in self.entries]
                               for key, entry in self.entries.items()}):
             first = self.entries[cycle[0]]
-            message = (f"crossref cycle {' → '.join(cycle + [cycle[0]])}" if len(cycle) > 1
+            message = (f"crossref cycle {' → '.join([*cycle, cycle[0]])}" if len(cycle) > 1
                        else f"entry '{first.key}' names itself as its own parent")
             self.diagnostics.add(first.path, first.line, message)  # once, where the cycle starts
             for key in cycle:
@@ -299,7 +325,7 @@ class Bibliography:
             text="\n\n".join(self.macros + [block for _, block in blocks]) + "\n",
             macros="\n\n".join(self.macros),
             entries=tuple((name, block, tuple(alias(p) for p in self._with_parents([key])[1:]))
-                          for (name, block), key in zip(blocks, wanted)),
+                          for (name, block), key in zip(blocks, wanted, strict=True)),
             opted_in=self.opted_in,
             withheld=tuple(alias(k) for k in dict.fromkeys(keys) if k in self.unusable),
         )
@@ -342,11 +368,12 @@ class Bibliography:
             target = entry.field(name).strip()
             stand_in = alias(target)
             if target and stand_in != target:
-                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", lambda m, s=stand_in: m.group(1) + s,
+                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", _first_group_then(stand_in),
                              raw, count=1, flags=re.IGNORECASE)
         return raw
 
     def unalias(self, key: str) -> str:
+        """The store's key for a key as pandoc got it (``alias``); other keys as they are."""
         return self._aliases().get(key, key)
 
     @property
@@ -360,12 +387,21 @@ class Bibliography:
         return self._alias_map
 
 
+def _first_group_then(text: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement: the match's first group, then ``text`` as it is (no escapes read)."""
+    return lambda match: match.group(1) + text
+
+
 def _chained(digest_so_far: str, path: str, text: str) -> str:
     """The store's digest after one more file."""
     return hashlib.sha256((digest_so_far + path + "\0" + text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _blocks(text: str, cache: DiskCache | None) -> tuple[tuple, ...]:
+# A block of a BibTeX file as the store keeps it: (kind, line from 1, data...); see ``_parse``.
+_Block = tuple[Any, ...]
+
+
+def _blocks(text: str, cache: DiskCache | None) -> tuple[_Block, ...]:
     """What the store needs of each block of a file, in order: kept on disk, where
     reading it back is far quicker than parsing. (In a live preview an unchanged
     store is not read at all: see ``Bibliography.load``.)"""
@@ -394,27 +430,27 @@ def _parser_version() -> str:
         return bibtexparser.__version__
 
 
-def _frozen(value):
+def _frozen(value: Any) -> Any:
     """Lists as tuples: tuples of strings are dropped from the garbage collector's
     watch, which otherwise rescans every block of a large store in each collection."""
     return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
 
 
-def _parse(text: str) -> tuple[tuple, ...]:
+def _parse(text: str) -> tuple[_Block, ...]:
     """bibtexparser's blocks as plain tuples: (kind, line, data...), lines from 1."""
     import bibtexparser  # here: only a store missing from the cache is parsed
     from bibtexparser import model
 
-    blocks: list[list] = []
+    blocks: list[list[Any]] = []
     read = without_comments(text)
     as_written = _as_written(text, read)
     for block in bibtexparser.parse_string(read, parse_stack=[]).blocks:
-        line = block.start_line + 1  # bibtexparser counts from 0
+        line = block_line(block) + 1  # bibtexparser counts from 0
         if isinstance(block, model.Entry):
             fields = [[f.key, str(f.value)] for f in block.fields]
             blocks.append(["entry", line, block.key, block.entry_type, fields, as_written(block)])
         elif isinstance(block, model.String):
-            blocks.append(["string", line, block.raw])
+            blocks.append(["string", line, block_text(block)])
         elif isinstance(block, model.DuplicateBlockKeyBlock):
             blocks.append(["duplicate_key", line, block.key])
         elif isinstance(block, model.DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, model.Entry):
@@ -425,10 +461,27 @@ def _parse(text: str) -> tuple[tuple, ...]:
         elif isinstance(block, model.ParsingFailedBlock):
             blocks.append(["failed", line, _reason(block)])
         if not isinstance(block, (model.Entry, model.DuplicateFieldKeyBlock)):
-            blocks += [["not_utf8", line + where, message] for where, message in _undecodable(block.raw)]
+            blocks += [["not_utf8", line + where, message] for where, message in _undecodable(block_text(block))]
         if isinstance(block, model.ImplicitComment):
-            blocks += [["stray_at", line + where] for where in _stray_ats(block.raw)]
-    return _frozen(blocks)
+            blocks += [["stray_at", line + where] for where in _stray_ats(block_text(block))]
+    frozen: tuple[_Block, ...] = _frozen(blocks)
+    return frozen
+
+
+# bibtexparser types a block's line and text as optional (a block made in code has
+# neither); its parser sets both on every block it reads, the only blocks read here.
+
+
+def block_line(block: model.Block) -> int:
+    """The line a block of a parsed text starts at, counted from 0."""
+    assert block.start_line is not None, "bibtexparser's parser gives every block its line"
+    return block.start_line
+
+
+def block_text(block: model.Block) -> str:
+    """A block of a parsed text as written there."""
+    assert block.raw is not None, "bibtexparser's parser gives every block its text"
+    return block.raw
 
 
 MONTHS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
@@ -466,16 +519,17 @@ def without_comments(text: str) -> str:
     return "".join(chars)
 
 
-def _as_written(text: str, read: str):
+def _as_written(text: str, read: str) -> Callable[[model.Block], str]:
     """A block's text as the file has it, comments included (``read`` is ``text``
     with comments blanked, so every block stands at the same place in both)."""
     if read is text:
-        return lambda block: block.raw
+        return block_text
     starts = [0] + [index + 1 for index, char in enumerate(read) if char == "\n"]
 
-    def original(block) -> str:
-        at = read.find(block.raw, starts[min(block.start_line, len(starts) - 1)])
-        return text[at: at + len(block.raw)] if at >= 0 else block.raw
+    def original(block: model.Block) -> str:
+        raw = block_text(block)
+        at = read.find(raw, starts[min(block_line(block), len(starts) - 1)])
+        return text[at: at + len(raw)] if at >= 0 else raw
 
     return original
 
@@ -513,10 +567,11 @@ def _stray_ats(raw: str) -> list[int]:
 MAX_FIELD = 100_000
 
 
-def _problems(raw: str, fields: list, macros: frozenset[str]) -> list[tuple]:
+def _problems(raw: str, fields: Iterable[tuple[str, str]],
+              macros: frozenset[str]) -> list[tuple[int, str] | tuple[int, str, str]]:
     """(line within the entry from 0, message) for what makes it unusable;
     (line, message, "warning") for what pandoc reads silently but is likely a slip."""
-    problems: list[tuple] = list(_undecodable(raw))
+    problems: list[tuple[int, str] | tuple[int, str, str]] = list(_undecodable(raw))
     for name, value in fields:
         if len(value) > MAX_FIELD:
             problems.append((field_line(raw, name), f"field '{name}' is {len(value) / 1e6:.1f} MB, more than a "
@@ -590,16 +645,22 @@ def _cycles(parents: dict[str, list[str]]) -> list[list[str]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
             if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
+                component = _pop_component(stack, on_stack, node)
                 if len(component) > 1 or node in parents[node]:
                     found.append(_cycle_path(component, parents))
     return found
+
+
+def _pop_component(stack: list[str], on_stack: set[str], root: str) -> list[str]:
+    """Tarjan's step for a root: the strongly connected component is the stack down to
+    ``root``, popped (and taken off ``on_stack``) in that order."""
+    component = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == root:
+            return component
 
 
 def _cycle_path(component: list[str], parents: dict[str, list[str]]) -> list[str]:

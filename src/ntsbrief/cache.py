@@ -20,9 +20,12 @@ import marshal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 
 def digest(*parts: str) -> str:
+    """The SHA-256 hex digest of ``parts``, each ended by a NUL (so that ``("ab", "c")``
+    and ``("a", "bc")`` differ): the cache's keys."""
     hasher = hashlib.sha256()
     for part in parts:
         hasher.update(part.encode("utf-8", "surrogatepass"))  # text read from a file that is not all UTF-8
@@ -39,10 +42,13 @@ def code_digest() -> str:
 
 
 class DiskCache:
+    """The cache in ``folder`` (None: a cache that keeps nothing). Reads that miss, and
+    writes that fail, return None or do nothing: the caller computes the value again."""
+
     def __init__(self, folder: Path | None):
         self.folder = folder  # None: nothing is kept
 
-    def read_json(self, key: str):
+    def read_json(self, key: str) -> Any:
         """The JSON value stored under ``key``, parsed; None for a miss (a file
         whose seal does not match is one)."""
         data = self._read(f"{key}.json")
@@ -54,6 +60,7 @@ class DiskCache:
             return None
 
     def write_json(self, key: str, text: str) -> None:
+        """Store ``text`` (JSON) under ``key``; ``read_json`` parses it."""
         self._write(f"{key}.json", text.encode("utf-8"))
 
     # Python's own serialisation, for tuples of strings and numbers that are read in
@@ -61,7 +68,8 @@ class DiskCache:
     # Its format belongs to the Python version, which is part of the file name.
     _MARSHAL = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
 
-    def read_marshal(self, key: str):
+    def read_marshal(self, key: str) -> Any:
+        """The value ``write_marshal`` stored under ``key`` by this Python version; None for a miss."""
         data = self._read(f"{key}.{self._MARSHAL}")  # sealed: marshal is never given damaged data
         if data is None:
             return None
@@ -70,7 +78,8 @@ class DiskCache:
         except (EOFError, ValueError, TypeError):
             return None
 
-    def write_marshal(self, key: str, value) -> None:
+    def write_marshal(self, key: str, value: Any) -> None:
+        """Store ``value`` (tuples, strings, numbers: what ``marshal`` can write) under ``key``."""
         self._write(f"{key}.{self._MARSHAL}", marshal.dumps(value))
 
     def _read(self, name: str) -> bytes | None:
@@ -96,9 +105,11 @@ class DiskCache:
             pass
 
     def has_marker(self, key: str) -> bool:
+        """Whether ``set_marker(key)`` was called (in this build or an earlier one)."""
         return self._read(f"{key}.done") is not None
 
     def set_marker(self, key: str) -> None:
+        """Record that the work named by ``key`` is done: an empty, sealed file."""
         self._write(f"{key}.done", b"")
 
 

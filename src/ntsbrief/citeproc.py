@@ -11,6 +11,7 @@ Work can start early (``prefetch``) so pandoc runs while pages still convert.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
 import json
@@ -22,10 +23,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import fields, pandoc_ast, render
 from .bibliography import PandocBibtex
 from .cache import DiskCache, digest
+from .pandoc_ast import Node
 from .style import Style, is_incremental
 
 CACHE_VERSION = "2"
@@ -51,7 +54,9 @@ class Rejection:
 
 @dataclass(frozen=True)
 class ReadEntries:
-    records: tuple[dict, ...] = ()  # pandoc's references, each a metadata value (MetaMap)
+    """The store's entries as pandoc's BibTeX reader read them (``Formatter.read_entries``)."""
+
+    records: tuple[Node, ...] = ()  # pandoc's references, each a metadata value (MetaMap)
     rejected: dict[str, Rejection] = field(default_factory=dict)  # by the key pandoc reads
 
 
@@ -66,13 +71,14 @@ class Formatted:
     rejected: dict[str, Rejection] = field(default_factory=dict)  # entries pandoc cannot read
 
     def to_json(self) -> str:
+        """The whole as JSON, for the cache; ``from_data`` reads it back."""
         return json.dumps({"clusters": self.clusters, "entries": self.entries, "warnings": self.warnings,
                            "has_entries": self.has_entries,
                            "rejected": {k: [r.line, r.message, r.kept] for k, r in self.rejected.items()}},
                           ensure_ascii=False)
 
     @classmethod
-    def from_data(cls, data) -> Formatted | None:
+    def from_data(cls, data: Any) -> Formatted | None:
         """From ``to_json``'s value as parsed; None if it is not one."""
         try:
             return cls(data["clusters"], data["entries"], data["warnings"], data["has_entries"],
@@ -149,7 +155,8 @@ def _installed_pandoc() -> str:
     try:
         import pypandoc
 
-        return pypandoc.get_pandoc_path()
+        found: str = pypandoc.get_pandoc_path()
+        return found
     except (ImportError, OSError) as error:
         raise PandocSetupError(f"pandoc is not installed ({_one_line(str(error))}); reinstall ntsbrief with its "
                                f"pandoc: {REINSTALL}") from None
@@ -166,7 +173,7 @@ def pandoc_version() -> str:
     return _checked_pandoc(pandoc_path())[0]
 
 
-_failed_pandocs: dict[tuple, str] = {}  # (path, file's signature) -> why it is not a working pandoc
+_failed_pandocs: dict[tuple[object, ...], str] = {}  # (path, file's signature) -> why it is not a working pandoc
 
 
 @lru_cache(maxsize=4)
@@ -179,7 +186,7 @@ def _checked_pandoc(path: str) -> tuple[str, tuple[int, ...]]:
     timeout once), so a repaired pandoc is seen by the next build of a serve."""
     try:
         stat = os.stat(path)
-        signature: tuple = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        signature: tuple[object, ...] = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
     except (OSError, ValueError):
         signature = (path,)
     if signature in _failed_pandocs:
@@ -229,7 +236,7 @@ def _probe_pandoc(path: str) -> tuple[str, tuple[int, ...]]:
     return version, tuple(api)
 
 
-def _limits(input_bytes: int) -> dict:
+def _limits(input_bytes: int) -> dict[str, Any]:
     """``subprocess`` arguments that cap the child's memory (POSIX)."""
     try:
         import resource
@@ -239,10 +246,8 @@ def _limits(input_bytes: int) -> dict:
     limit_as, setrlimit = resource.RLIMIT_AS, resource.setrlimit
 
     def cap_memory() -> None:  # runs in the child between fork and exec: nothing that takes a lock
-        try:
+        with contextlib.suppress(ValueError, OSError):  # a lower hard limit already: that one holds
             setrlimit(limit_as, (cap, cap))
-        except (ValueError, OSError):  # a lower hard limit already: that one holds
-            pass
 
     return {"preexec_fn": cap_memory}
 
@@ -345,11 +350,11 @@ class Formatter:
         self.runs = 0  # citeproc processes started, for tests and benchmarks
         self._lock = threading.Lock()
         self._memory: dict[str, Formatted] = {}
-        self._pending: dict[str, Future] = {}
+        self._pending: dict[str, Future[Formatted]] = {}
         self._markers: set[str] = set()
         self._read: dict[str, ReadEntries] = {}
-        self._entry_reads: dict[str, dict] | None = None  # see ``_readings``; read on first need
-        self._last_good: dict[str, dict] = {}  # each entry's latest reading that pandoc accepted, by name
+        self._entry_reads: dict[str, dict[str, Any]] | None = None  # see ``_readings``; read on first need
+        self._last_good: dict[str, Node] = {}  # each entry's latest reading that pandoc accepted, by name
         self._given: PandocBibtex | None = None  # the entries of the latest ``format``
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntsbrief-prefetch")
 
@@ -397,7 +402,7 @@ class Formatter:
             self._read = {key: read}  # the latest reading: one store per brief
         return self._read[key]
 
-    def csl_items(self, bibtex: str | PandocBibtex) -> list[dict]:
+    def csl_items(self, bibtex: str | PandocBibtex) -> list[dict[str, Any]]:
         """The readable entries as CSL-JSON records (for downloads and metadata),
         written by pandoc from the references it read (cached)."""
         read = self.read_entries(bibtex)
@@ -406,7 +411,8 @@ class Formatter:
         if items is None:
             document = json.dumps({"pandoc-api-version": pandoc_api_version(), "blocks": [],
                                    "meta": {"references": {"t": "MetaList", "c": list(read.records)}}})
-            items = json.loads(_run([pandoc_path(), "--from=json", "--to=csljson"], document)[0]) if read.records else []
+            items = (json.loads(_run([pandoc_path(), "--from=json", "--to=csljson"], document)[0])
+                     if read.records else [])
             self.cache.write_json(key, json.dumps(items, ensure_ascii=False))
         return [dict(item) for item in items]
 
@@ -417,7 +423,7 @@ class Formatter:
         ids = {name: _digest("pandoc-reference", bibtex.macros, block, *(blocks[p] for p in parents[name]))
                for name, block, _ in bibtex.entries}
         readings = self._readings()
-        found: dict[str, dict] = {}  # name -> {"record": ...} or {"rejected": [line, message]}
+        found: dict[str, dict[str, Any]] = {}  # name -> {"record": ...} or {"rejected": [line, message]}
         for name in blocks:
             known = readings.get(ids[name])
             if isinstance(known, dict) and ("record" in known or "rejected" in known):
@@ -428,7 +434,7 @@ class Formatter:
             needed = list(dict.fromkeys(n for name in names for n in (name, *parents[name])))
             return "\n\n".join([bibtex.macros] + [blocks[n] for n in needed]) + "\n"
 
-        def read(names: list[str]) -> dict[str, dict]:
+        def read(names: list[str]) -> dict[str, dict[str, Any]]:
             """Each entry's reading; a batch pandoc refuses is halved until the
             entries it cannot read are alone."""
             try:
@@ -450,8 +456,15 @@ class Formatter:
                     found[name] = readings[ids[name]] = result
         if missing:
             self._keep_readings(set(ids.values()))
-        records, rejected = [], {}
-        for name in blocks:
+        return self._entries_read(bibtex, list(blocks), found)
+
+    def _entries_read(self, bibtex: PandocBibtex, names: list[str], found: dict[str, dict[str, Any]]) -> ReadEntries:
+        """The published records of ``names`` (all of ``bibtex``'s entries, in order) from
+        pandoc's readings ``found``: an entry it refused, or one the store withheld, is a
+        rejection, and its last good reading stands in for it where there is one."""
+        records: list[Node] = []
+        rejected: dict[str, Rejection] = {}
+        for name in names:
             if "record" in found[name]:
                 self._last_good[name] = found[name]["record"]
                 records.append(bibtex.published(found[name]["record"]))
@@ -499,7 +512,7 @@ class Formatter:
         self.cache.write_json(key, json.dumps(decoded, ensure_ascii=False))
         return decoded
 
-    def _readings(self) -> dict[str, dict]:
+    def _readings(self) -> dict[str, dict[str, Any]]:
         """pandoc's reading of each entry converted so far (its record, or why it
         refused it), by the entry's content key: kept in one cache file, as one
         file per entry would be thousands of small writes in a first build."""
@@ -516,7 +529,7 @@ class Formatter:
             self._entry_reads = readings = {key: readings[key] for key in current if key in readings}
         self.cache.write_json(_digest("pandoc-readings"), json.dumps(readings, ensure_ascii=False))
 
-    def _stand_in(self, name: str) -> dict | None:
+    def _stand_in(self, name: str) -> Node | None:
         """The reading of ``name`` in the entries last given to ``format`` (a live
         preview's previous build), if pandoc could read it there."""
         previous, self._given = self._given, None  # no stand-in for a stand-in
@@ -529,6 +542,8 @@ class Formatter:
             self._given = previous
 
     def key(self, *parts: str) -> str:
+        """A cache key made of ``parts``, the cache's version and pandoc's: what callers
+        keep their own results under, in ``cache``."""
         return _digest(*parts)
 
     def has_marker(self, key: str) -> bool:
@@ -536,6 +551,7 @@ class Formatter:
         return key in self._markers or self.cache.has_marker(key)
 
     def set_marker(self, key: str) -> None:
+        """Record ``key`` as done, in memory and in the cache (see ``has_marker``)."""
         self._markers.add(key)
         self.cache.set_marker(key)
 
@@ -604,7 +620,7 @@ class Formatter:
             with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="ntsbrief-citeproc") as pool:
                 outputs = list(pool.map(run, documents))
         formatted = Formatted()
-        for part, (stdout, stderr) in zip(parts, outputs):
+        for part, (stdout, stderr) in zip(parts, outputs, strict=True):
             piece = parse_pandoc_html(stdout, part)
             formatted.clusters.update(piece.clusters)
             formatted.entries = formatted.entries or piece.entries  # the same list from each part
@@ -617,12 +633,12 @@ class Formatter:
         return formatted
 
     @staticmethod
-    def _batch(clusters: list[str], nocite: bool) -> tuple[list[dict | None], dict[int, list[dict]]]:
+    def _batch(clusters: list[str], nocite: bool) -> tuple[list[Node | None], dict[int, list[Node]]]:
         """The batch's clusters in pandoc's JSON AST; those with Markdown in their
         affixes are read by pandoc's Markdown reader (one short run), by index."""
         built = pandoc_ast.build(clusters, nocite)
         unbuilt = [n for n, inline in enumerate(built) if inline is None]
-        read = {}
+        read: dict[int, list[Node]] = {}
         if unbuilt:
             batch = pandoc_ast.markdown_batch([clusters[n] for n in unbuilt], unbuilt)
             read = pandoc_ast.read_divs(_run([pandoc_path(), "--from=markdown", "--to=json"], batch)[0])
@@ -664,7 +680,7 @@ def _run(command: list[str], stdin: str) -> tuple[str, str]:
         if style_problem:
             raise FormatError(style_problem, stderr)
         raise FormatError(_one_line(stderr) or f"pandoc exited with {result.returncode}", stderr)
-    if any(option in command for option in _JSON_OUTPUT) and not result.stdout.lstrip()[:1] in ("{", "["):
+    if any(option in command for option in _JSON_OUTPUT) and result.stdout.lstrip()[:1] not in ("{", "["):
         raise PandocSetupError(f"pandoc ({command[0]}) printed something other than JSON "
                                f"{_describe(command, stdin, input_bytes)} ({result.stdout.strip()[:60]!r}); "
                                f"reinstall ntsbrief with its pandoc: {REINSTALL}")
@@ -680,7 +696,7 @@ def _identity(bibtex: str | PandocBibtex) -> str:
     return bibtex.identity if isinstance(bibtex, PandocBibtex) else bibtex
 
 
-def _references(document_json: str) -> list[dict]:
+def _references(document_json: str) -> list[Node]:
     """The references of a document pandoc's BibTeX reader wrote (JSON AST)."""
     references = json.loads(document_json).get("meta", {}).get("references")
     return list(references["c"]) if references else []
@@ -689,14 +705,14 @@ def _references(document_json: str) -> list[dict]:
 _PARTICLES = ("non-dropping-particle", "dropping-particle")
 
 
-def _names_as_read(record: dict) -> dict:
+def _names_as_read(record: Node) -> Node:
     """The reference with each name's parts as the BibTeX reader split them.
 
     Read back from metadata, a name without particles has them looked for again
     (``{van Dorp}, W.`` would become "Dorp, W. van"); a name the reader gave
     none is told so by an empty particle, as it stands when pandoc formats a
     ``.bib`` it read itself."""
-    def name(value: dict) -> dict:
+    def name(value: Node) -> Node:
         parts = value["c"]
         if value.get("t") != "MetaMap" or "family" not in parts or any(p in parts for p in _PARTICLES):
             return value
@@ -709,15 +725,18 @@ def _names_as_read(record: dict) -> dict:
     return {"t": record["t"], "c": {**variables, **changed}} if changed else record
 
 
-def _record_id(record: dict) -> str:
-    value = record["c"].get("id", {})
-    return value["c"] if value.get("t") == "MetaString" else pandoc_ast.stringify(value.get("c", []))
+def _record_id(record: Node) -> str:
+    value: Node = record["c"].get("id", {})
+    if value.get("t") == "MetaString":
+        text: str = value["c"]
+        return text
+    return pandoc_ast.stringify(value.get("c", []))
 
 
 _PANDOC_ERROR_RE = re.compile(r'^Error at (?:"[^"]*" )?\(line (\d+), column (\d+)\):\s*$')
 
 
-def _rejection(stderr: str, text: str, block: str) -> list:
+def _rejection(stderr: str, text: str, block: str) -> list[int | str | None]:
     """[line within ``block``, message] from pandoc's error on reading ``text``,
     which holds ``block``: pandoc names a line of its input, which is no
     place the editor knows; its own lines (the source echoed, a caret) are dropped."""

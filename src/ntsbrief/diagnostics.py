@@ -7,15 +7,18 @@ front end (MkDocs plugin, command line) decides how to report them.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
+    """One problem: ``path:line: message`` (``line`` None where no line applies)."""
+
     path: str
     line: int | None
     message: str
@@ -33,16 +36,18 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, path: str, line: int | None, message: str, severity: Severity = "error") -> None:
+        """Add the diagnostic unless an equal one is already there."""
         diagnostic = Diagnostic(path, line, message, severity)
         if diagnostic not in self.items:
             self.items.append(diagnostic)
 
     def extend(self, other: Diagnostics) -> None:
+        """Add ``other``'s diagnostics in their order, leaving out those already here."""
         for diagnostic in other.items:
             if diagnostic not in self.items:
                 self.items.append(diagnostic)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)
 
     def __len__(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 from .bibliography import Bibliography
 from .render import script_json
@@ -24,6 +25,9 @@ SCHEMA_TYPES = {"article-journal": "ScholarlyArticle", "book": "Book", "chapter"
                 "thesis": "Thesis", "webpage": "WebPage"}
 _LINKABLE = re.compile(r"^(https?://|doi:)", re.IGNORECASE)
 
+# A CSL-JSON record (or a part of one: a name, a date) as pandoc writes it.
+CslItem = dict[str, Any]
+
 
 def bibtex(bibliography: Bibliography, keys: list[str], published: frozenset[str]) -> str:
     """The entries as written in the store, with only the ``published`` fields
@@ -36,7 +40,7 @@ def bibtex(bibliography: Bibliography, keys: list[str], published: frozenset[str
     return "\n".join(blocks)
 
 
-def csl_json(items: list[dict]) -> str:
+def csl_json(items: list[CslItem]) -> str:
     """A JSON array with one record per line: readable and diffable, and written by
     the json module's C encoder (``indent`` would take its slow pure-Python path)."""
     if not items:
@@ -44,7 +48,7 @@ def csl_json(items: list[dict]) -> str:
     return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True) for item in items) + "\n]\n"
 
 
-def ris(items: list[dict]) -> str:
+def ris(items: list[CslItem]) -> str:
     """RIS records (as Zotero, EndNote and Mendeley import them) from CSL-JSON."""
     records = []
     for item in items:
@@ -76,7 +80,7 @@ def ris(items: list[dict]) -> str:
     return "\n\n".join(records) + "\n"
 
 
-def highwire_tags(brief: dict, cited: list[dict], pdf_url: str | None = None) -> list[tuple[str, str]]:
+def highwire_tags(brief: CslItem, cited: list[CslItem], pdf_url: str | None = None) -> list[tuple[str, str]]:
     """Google Scholar's citation_* meta tags for the brief's landing page."""
     tags = [("citation_title", _plain(brief.get("title", "")))]
     tags += [("citation_author", _name(n)) for n in brief.get("author", [])]
@@ -92,33 +96,41 @@ def highwire_tags(brief: dict, cited: list[dict], pdf_url: str | None = None) ->
         tags.append(("citation_publisher", _plain(brief["publisher"])))
     if pdf_url and pdf_url_problem(pdf_url) is None:  # the plugin refuses any other value
         tags.append(("citation_pdf_url", pdf_url))
-    for item in cited:
-        parts = [f"citation_title={_plain(item.get('title', ''))}"]
-        parts += [f"citation_author={_name(n)}" for n in item.get("author", item.get("editor", []))]
-        item_date = _date_parts(item)
-        if item_date:
-            parts.append(f"citation_publication_date={item_date[0]}")
-        for name, variable in (("citation_journal_title", "container-title"), ("citation_volume", "volume"),
-                               ("citation_issue", "issue"), ("citation_doi", "DOI")):
-            if item.get(variable):
-                parts.append(f"{name}={_plain(str(item[variable]))}")
-        pages = re.split(r"\s*[-–]+\s*", str(item.get("page", ""))) if item.get("page") else []
-        if pages:
-            parts.append(f"citation_firstpage={pages[0]}")
-            if len(pages) > 1:
-                parts.append(f"citation_lastpage={pages[-1]}")
-        tags.append(("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
+    tags += [("citation_reference", _citation_reference(item)) for item in cited]
     return tags
 
 
+def _citation_reference(item: CslItem) -> str:
+    """A cited work as one ``citation_reference`` tag's content: ``name=value`` pairs
+    (the citation_* names of the brief's own tags), separated by "; "."""
+    parts = [f"citation_title={_plain(item.get('title', ''))}"]
+    names: list[CslItem] = item["author"] if "author" in item else item.get("editor", [])
+    parts += [f"citation_author={_name(n)}" for n in names]
+    item_date = _date_parts(item)
+    if item_date:
+        parts.append(f"citation_publication_date={item_date[0]}")
+    for name, variable in (("citation_journal_title", "container-title"), ("citation_volume", "volume"),
+                           ("citation_issue", "issue"), ("citation_doi", "DOI")):
+        if item.get(variable):
+            parts.append(f"{name}={_plain(str(item[variable]))}")
+    pages = re.split(r"\s*[-–]+\s*", str(item.get("page", ""))) if item.get("page") else []
+    if pages:
+        parts.append(f"citation_firstpage={pages[0]}")
+        if len(pages) > 1:
+            parts.append(f"citation_lastpage={pages[-1]}")
+    return "; ".join(p.replace(";", ",") for p in parts)
+
+
 def meta_html(tags: list[tuple[str, str]]) -> str:
+    """``(name, content)`` pairs as HTML ``<meta>`` elements, one a line, escaped."""
     return "\n".join(f'<meta name="{html.escape(n)}" content="{html.escape(c, quote=True)}">' for n, c in tags)
 
 
-def json_ld(brief: dict, cited: list[dict], url: str | None = None) -> dict:
+def json_ld(brief: CslItem, cited: list[CslItem], url: str | None = None) -> dict[str, Any]:
     """schema.org description of the brief (a Report in its series) and what it cites."""
-    data: dict = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(brief.get("type", ""), "CreativeWork"),
-                  "name": _plain(brief.get("title", ""))}
+    data: dict[str, Any] = {"@context": "https://schema.org",
+                            "@type": SCHEMA_TYPES.get(brief.get("type", ""), "CreativeWork"),
+                            "name": _plain(brief.get("title", ""))}
     data["headline"] = data["name"]
     data["author"] = [_person(n) for n in brief.get("author", [])]
     if brief.get("publisher"):
@@ -136,15 +148,17 @@ def json_ld(brief: dict, cited: list[dict], url: str | None = None) -> dict:
     return data
 
 
-def json_ld_script(data: dict) -> str:
+def json_ld_script(data: dict[str, Any]) -> str:
+    """``data`` (``json_ld``'s) as a JSON-LD script element, safe in a page (``script_json``)."""
     return f'<script type="application/ld+json">{script_json(data, sort_keys=True)}</script>'
 
 
 def pdf_url_problem(value: str) -> str | None:
-    """Why ``value`` cannot be the brief's ``citation_pdf_url`` (None if it can):
+    r"""Why ``value`` cannot be the brief's ``citation_pdf_url`` (None if it can):
     it must be an http(s) URL or a path within the site (``brief.pdf``,
     ``/files/brief.pdf``), never another scheme (``javascript:``, ``data:``,
-    ``file:``) or another host without one (``//host/x``, ``\\host\\x``)."""
+    ``file:``) or another host without one (``//host/x``, ``\host\x``)."""
+    problem: str | None
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         problem = "holds white space or a control character (write a space as %20)"
     elif "\\" in value:
@@ -175,8 +189,9 @@ def safe_url(value: str) -> str | None:
     return value if _LINKABLE.match(value) else None
 
 
-def _creative_work(item: dict) -> dict:
-    work = {"@type": SCHEMA_TYPES.get(item.get("type", ""), "CreativeWork"), "name": _plain(item.get("title", ""))}
+def _creative_work(item: CslItem) -> dict[str, Any]:
+    work: dict[str, Any] = {"@type": SCHEMA_TYPES.get(item.get("type", ""), "CreativeWork"),
+                            "name": _plain(item.get("title", ""))}
     people = item.get("author") or item.get("editor") or []
     if people:
         work["author"] = [_person(n) for n in people]
@@ -193,21 +208,22 @@ def _creative_work(item: dict) -> dict:
     return work
 
 
-def _person(name: dict) -> dict:
+def _person(name: CslItem) -> dict[str, str]:
     if "literal" in name:
         return {"@type": "Organization", "name": name["literal"]}
     full = " ".join(p for p in (name.get("given"), name.get("non-dropping-particle"), name.get("family")) if p)
     return {"@type": "Person", "name": full}
 
 
-def _name(name: dict) -> str:
+def _name(name: CslItem) -> str:
     if "literal" in name:
-        return name["literal"]
+        literal: str = name["literal"]
+        return literal
     family = " ".join(p for p in (name.get("non-dropping-particle"), name.get("family")) if p)
     return f"{family}, {name['given']}" if name.get("given") else family
 
 
-def _date_parts(item: dict) -> list[int]:
+def _date_parts(item: CslItem) -> list[int]:
     parts = (item.get("issued") or {}).get("date-parts") or [[]]
     return [int(p) for p in parts[0] if str(p).isdigit()]
 

@@ -14,6 +14,7 @@ previews, downloads, JSON-LD, meta tags) is made from these fields only.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # CSL 1.0.2's variables, as pandoc's reader names them in its references: all
 # describe a work, except those of OPT_IN (a reader's notes and keywords, an
@@ -69,10 +70,12 @@ def csl_variables(opted_in: frozenset[str] = frozenset()) -> frozenset[str]:
 
 
 def bibtex_fields(opted_in: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The BibTeX fields that may be published: ``BIBTEX_FIELDS`` and the editor's
+    ``opted_in`` ones (``export_fields``)."""
     return BIBTEX_FIELDS | opted_in
 
 
-def published_record(record: dict, opted_in: frozenset[str] = frozenset()) -> dict:
+def published_record(record: dict[str, Any], opted_in: frozenset[str] = frozenset()) -> dict[str, Any]:
     """pandoc's reference (a MetaMap) with only the published variables."""
     allowed = csl_variables(opted_in)
     return {"t": record["t"], "c": {name: value for name, value in record["c"].items() if name.lower() in allowed}}
@@ -89,4 +92,4 @@ def local_path(value: str) -> str | None:
     if match is None:
         return None
     start = match.start() + (0 if match.group(0)[0] not in " \t\n{:;\"'=(" else 1)
-    return value[start:].split()[0].rstrip("},\"'")
+    return value[start:].split(maxsplit=1)[0].rstrip("},\"'")

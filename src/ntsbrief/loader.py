@@ -13,14 +13,17 @@ from pathlib import Path
 
 from .bibliography import Bibliography
 from .brief import Brief
+from .citeproc import Formatter
 from .diagnostics import Diagnostics, shown_path
 from .register import Register
-from .citeproc import Formatter
 from .style import HOUSE_STYLE, StyleError, is_style_path, resolve_style
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The plugin's options that ``open_brief`` needs (its paths relative to ``root``),
+    made from the plugin's section of ``mkdocs.yml`` (``plugin.settings_from``)."""
+
     root: Path  # the project folder; paths below are relative to it
     bibliography: tuple[str, ...] = ()
     style: str = HOUSE_STYLE
@@ -34,6 +37,7 @@ class Settings:
 
     @property
     def bibliography_paths(self) -> list[Path]:
+        """The BibTeX files, as paths below ``root``."""
         return [self.root / p for p in self.bibliography]
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from .syntax import markdown_words, parse_whole_cluster
 
@@ -25,11 +26,14 @@ ABBREVIATIONS = frozenset({"p.", "pp.", "chap.", "ch.", "sec.", "vol.", "fig.", 
                            "i.e.", "ed.", "eds.", "ff.", "col.", "pt.", "bk.", "No."})
 _DIV_ID_RE = re.compile(r"c(\d+)")
 
+# A node of pandoc's JSON AST (an inline, a block, a metadata value): {"t": kind, "c": content}.
+Node = dict[str, Any]
 
-def _inlines(text: str) -> list[dict] | None:
+
+def _inlines(text: str) -> list[Node] | None:
     """``text`` as the reader gives it, or None when that is not certain."""
     words = markdown_words(text)
-    inlines: list[dict] = []
+    inlines: list[Node] = []
     index = 0
     while index < len(words):
         word = words[index]
@@ -47,19 +51,19 @@ def _inlines(text: str) -> list[dict] | None:
     return inlines
 
 
-def _citation(key: str, prefix: list[dict], suffix: list[dict], mode: str, note: int) -> dict:
+def _citation(key: str, prefix: list[Node], suffix: list[Node], mode: str, note: int) -> Node:
     return {"citationId": key, "citationPrefix": prefix, "citationSuffix": suffix,
             "citationMode": {"t": mode}, "citationNoteNum": note, "citationHash": 0}
 
 
-def cite(source: str, note: int) -> dict | None:
+def cite(source: str, note: int) -> Node | None:
     """The Cite inline for a cluster as ``Cluster.pandoc_text`` writes it; None
     when its affixes need pandoc's Markdown reader."""
     cluster = parse_whole_cluster(source)
     if cluster is None:
         return None
     citations = []
-    for item, mode in zip(cluster.items, cluster.modes):
+    for item, mode in zip(cluster.items, cluster.modes, strict=True):
         prefix = _inlines(item.prefix)
         suffix = _inlines(item.suffix)
         if prefix is None or suffix is None:
@@ -70,18 +74,18 @@ def cite(source: str, note: int) -> dict | None:
     return {"t": "Cite", "c": [citations, [{"t": "Str", "c": source}]]}
 
 
-def _div(identifier: str, blocks: list[dict]) -> dict:
+def _div(identifier: str, blocks: list[Node]) -> Node:
     return {"t": "Div", "c": [[identifier, [], []], blocks]}
 
 
 def markdown_batch(sources: list[str], ids: list[int]) -> str:
     """Clusters for pandoc's Markdown reader, each in a div ``c<id>``."""
-    return "\n\n".join(f"::: {{#c{n}}}\n{source}\n:::" for n, source in zip(ids, sources)) + "\n"
+    return "\n\n".join(f"::: {{#c{n}}}\n{source}\n:::" for n, source in zip(ids, sources, strict=True)) + "\n"
 
 
-def read_divs(reader_json: str) -> dict[int, list[dict]]:
+def read_divs(reader_json: str) -> dict[int, list[Node]]:
     """The blocks of each ``c<id>`` div in the reader's output for ``markdown_batch``."""
-    divs = {}
+    divs: dict[int, list[Node]] = {}
     for block in json.loads(reader_json)["blocks"]:
         ours = _DIV_ID_RE.fullmatch(block["c"][0][0]) if block["t"] == "Div" else None
         if ours:
@@ -89,7 +93,7 @@ def read_divs(reader_json: str) -> dict[int, list[dict]]:
     return divs
 
 
-def _set_note(blocks: list[dict], note: int) -> list[dict]:
+def _set_note(blocks: list[Node], note: int) -> list[Node]:
     for block in blocks:
         for inline in block.get("c", []) if block["t"] == "Para" else []:
             if inline["t"] == "Cite":
@@ -105,13 +109,13 @@ def note_numbers(count: int, nocite: bool) -> list[int]:
     return list(range(first, first + count))
 
 
-def build(sources: list[str], nocite: bool) -> list[dict | None]:
+def build(sources: list[str], nocite: bool) -> list[Node | None]:
     """Each cluster's Cite inline, or None where pandoc's reader must read it."""
-    return [cite(source, note) for source, note in zip(sources, note_numbers(len(sources), nocite))]
+    return [cite(source, note) for source, note in zip(sources, note_numbers(len(sources), nocite), strict=True)]
 
 
-def document(built: list[dict | None], api_version: list[int], nocite: bool,
-             read: dict[int, list[dict]], references: tuple[dict, ...] = ()) -> str:
+def document(built: list[Node | None], api_version: list[int], nocite: bool,
+             read: dict[int, list[Node]], references: tuple[Node, ...] = ()) -> str:
     """The whole batch: a div ``c<n>`` per cluster, then the reference list.
 
     ``read`` holds the reader's blocks for the clusters ``build`` left out, by
@@ -120,7 +124,7 @@ def document(built: list[dict | None], api_version: list[int], nocite: bool,
     the entries as pandoc's BibTeX reader read them (its metadata values).
     """
     blocks = []
-    for n, (inline, note) in enumerate(zip(built, note_numbers(len(built), nocite))):
+    for n, (inline, note) in enumerate(zip(built, note_numbers(len(built), nocite), strict=True)):
         content = [{"t": "Para", "c": [inline]}] if inline is not None else _set_note(read[n], note)
         blocks.append(_div(f"c{n}", content))
     blocks.append(_div("refs", []))
@@ -131,14 +135,15 @@ def document(built: list[dict | None], api_version: list[int], nocite: bool,
     return json.dumps({"pandoc-api-version": api_version, "meta": meta, "blocks": blocks}, ensure_ascii=False)
 
 
-def stringify(inlines: list[dict]) -> str:
+def stringify(inlines: list[Node]) -> str:
     """The text of pandoc inlines, as pandoc's own ``stringify`` gives it: markup
     dropped, quotes as curly quotes, notes and raw output left out."""
     parts: list[str] = []
 
-    def walk(items: list[dict]) -> None:
+    def walk(items: list[Node]) -> None:
         for item in items:
-            kind, content = item.get("t"), item.get("c")
+            kind = item.get("t")
+            content: Any = item.get("c")  # its shape depends on the kind
             if kind == "Str":
                 parts.append(content)
             elif kind in ("Space", "SoftBreak", "LineBreak"):

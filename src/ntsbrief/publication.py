@@ -4,16 +4,19 @@ of its references, metadata for indexers, and the whole text on one page."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator
 
 from . import exports, fields, render
 from .brief import Brief, Resolution
 from .cache import code_digest
 from .citeproc import FormatError
 
+
 @dataclass
 class Publication:
+    """What ``publish`` makes of the brief: its own entry, its landing page's metadata and its downloads."""
+
     own_html: str = ""  # the brief's own entry, formatted in the site's style
     head_html: str = ""  # Highwire meta tags and JSON-LD for the landing page
     downloads: dict[str, str] = field(default_factory=dict)  # file name -> content
@@ -44,13 +47,13 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
              pdf_url: str | None, site_url: str | None) -> Publication:
     publication = Publication()
     published = fields.bibtex_fields(brief.bibliography.opted_in) - exclude_fields
-    own = [own_key] if own_key in brief.bibliography else []
+    own = [own_key] if own_key is not None and own_key in brief.bibliography else []
     if not own and not result.cited_keys:
         return publication
     try:
         # The cited works as citeproc read them (the same conversion, from the cache),
         # and the brief's own entry on its own.
-        items = {}
+        items: dict[str, exports.CslItem] = {}
         for keys in (result.cited_keys, own):
             for item in brief.csl_items(keys) if keys else []:
                 item["id"] = brief.bibliography.unalias(item["id"])
@@ -68,7 +71,7 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
     except FormatError as error:
         brief.diagnostics.add("pandoc", None, f"cannot read the cited titles for downloads: {error}")
         decoded = [None] * len(titled)
-    for item, title in zip(titled, decoded):
+    for item, title in zip(titled, decoded, strict=True):
         item["title"] = title if title is not None else item.get("title", "")
     cited = [items[k] for k in result.cited_keys if k in items]
     if cited:
@@ -80,15 +83,15 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
             "references.json": exports.csl_json(cited),
         })
     if own_key and own_key in items:
-        own = items[own_key]
+        own_item = items[own_key]
         publication.own_html = brief.format_entry(own_key)
         publication.downloads.update({
             f"{own_key}.bib": exports.bibtex(brief.bibliography, [own_key], published),
-            f"{own_key}.ris": exports.ris([own]),
-            f"{own_key}.json": exports.csl_json([own]),
+            f"{own_key}.ris": exports.ris([own_item]),
+            f"{own_key}.json": exports.csl_json([own_item]),
         })
-        publication.head_html = (exports.meta_html(exports.highwire_tags(own, cited, pdf_url)) + "\n"
-                                 + exports.json_ld_script(exports.json_ld(own, cited, site_url)))
+        publication.head_html = (exports.meta_html(exports.highwire_tags(own_item, cited, pdf_url)) + "\n"
+                                 + exports.json_ld_script(exports.json_ld(own_item, cited, site_url)))
     return publication
 
 

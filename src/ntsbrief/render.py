@@ -9,8 +9,8 @@ import html
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # The brief's anchors, unique across the whole brief (so that the full text can hold
 # every page). "ref-KEY" is the name pandoc's citeproc gives a reference list's
@@ -22,10 +22,12 @@ CITE_PREFIX = "cite-"  # a citation in the text, numbered in reading order
 
 
 def ref_anchor(key: str) -> str:
+    """The id of work ``key``'s entry in the References list (pandoc's own ``ref-KEY``)."""
     return REF_PREFIX + key
 
 
 def note_anchor(number: int) -> str:
+    """The id of note ``number`` in the Notes list."""
     return f"{NOTE_PREFIX}{number}"
 
 
@@ -35,6 +37,7 @@ def note_ref_anchor(number: int, use: int = 1) -> str:
 
 
 def cite_anchor(n: int) -> str:
+    """The id of the ``n``-th citation of the brief, in reading order."""
     return f"{CITE_PREFIX}{n}"
 
 
@@ -50,6 +53,7 @@ _SPECIAL_RE = re.compile(r"[&<>\"']")
 
 
 def esc(text: str) -> str:
+    """``text`` escaped for HTML text and attribute values (``&``, ``<``, ``>`` and both quotes)."""
     # Most ids, keys and hrefs hold nothing to escape: one scan instead of five replaces.
     return html.escape(text, quote=True) if _SPECIAL_RE.search(text) else text
 
@@ -62,7 +66,7 @@ _SAFE_HREF_RE = re.compile(r"^(?:https?://|#|mailto:)", re.IGNORECASE)
 def drop_unsafe_links(fragment: str) -> str:
     """Keep only http(s), mailto and in-page links; any other (javascript:, data:,
     file:) from a store's url field is shown as text, not linked."""
-    def keep(match: re.Match) -> str:
+    def keep(match: re.Match[str]) -> str:
         return match.group(0) if _SAFE_HREF_RE.match(html.unescape(match.group(1)).strip()) else match.group(2)
 
     return _ANCHOR_RE.sub(keep, fragment)
@@ -94,7 +98,7 @@ class Marks:
     def replace(self, page_html: str, render: Callable[[str, int, str, str], str]) -> str:
         """Replace each placeholder by ``render(kind, n, fallback_html, context)``,
         context being "text", "link" (inside a link's text) or "attribute"."""
-        def one(m: re.Match) -> str:
+        def one(m: re.Match[str]) -> str:
             if m.group(1) is None:
                 return render(m.group(5), int(m.group(6)), "", "attribute")
             return render(m.group(1), int(m.group(2)), m.group(4), m.group(3) or "text")
@@ -106,6 +110,7 @@ class Marks:
         return [(m.group(5), int(m.group(6))) for m in self._ref.finditer(fragment) if m.group(1) is None]
 
     def found(self, fragment: str) -> list[tuple[str, int]]:
+        """Every placeholder of ``fragment`` as ``(kind, n)``, in order, in text or in attributes."""
         return [(m.group(1) or m.group(5), int(m.group(2) or m.group(6))) for m in self._ref.finditer(fragment)]
 
     def split_definitions(self, page_html: str) -> tuple[str, dict[int, str]]:
@@ -140,7 +145,7 @@ def ref_linker(ref_href: Callable[[str], str]) -> Callable[[str, list[str], str]
     ``ref_href(key)``: each work's link is made once per page, not per citation."""
     links: dict[str, str] = {}  # pandoc's href="#ref-..." -> ours
 
-    def link(match: re.Match) -> str:
+    def link(match: re.Match[str]) -> str:
         found = links.get(match.group(1))
         if found is None:
             found = links[match.group(1)] = f'href="{esc(ref_href(html.unescape(match.group(1))))}"'
@@ -171,17 +176,21 @@ def unresolved_citation_html(cite_id: str, text: str, unknown: list[str]) -> str
 
 
 def note_marker_html(marker_id: str, number: int, href: str) -> str:
+    """A note's superscript number in the text, linked to ``href`` (the note in the Notes list)."""
     return (f'<sup class="ntsbrief-noteref" id="{esc(marker_id)}">'
             f'<a href="{esc(href)}" role="doc-noteref" aria-label="Note {number}">{number}</a></sup>')
 
 
 def unresolved_note_html(label: str) -> str:
+    """A reference to an undefined note, shown as the author wrote it (``[^label]``)."""
     return (f'<sup class="ntsbrief-noteref ntsbrief-unresolved" title="Undefined note">'
             f"[^{esc(label)}]</sup>")
 
 
 @dataclass
 class NoteItem:
+    """A note of the Notes list: its number, its text (HTML) and its markers' hrefs (``backrefs``)."""
+
     number: int
     html: str
     backrefs: list[str] = field(default_factory=list)  # hrefs of the markers, in order
@@ -206,6 +215,9 @@ def notes_list_html(notes: list[NoteItem], backlinks: bool = True) -> str:
 
 @dataclass
 class ReferenceItem:
+    """An entry of the References list: the work's key, its formatted entry (HTML), where it is
+    cited and whether its details are unverified (marked with a dagger)."""
+
     key: str
     html: str
     citations: list[tuple[str, str]] = field(default_factory=list)  # (href, page title)
@@ -227,7 +239,8 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
         if entry.citations and cited_in:
             body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
         rows.append(f'<div id="{esc(ref_anchor(entry.key))}" class="csl-entry" role="listitem">{body}</div>')
-    listing = '<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n' + "\n".join(rows) + "\n</div>"
+    listing = ('<div class="ntsbrief-references csl-bib-body hanging-indent" role="list">\n'
+               + "\n".join(rows) + "\n</div>")
     if unverified_note and any(e.unverified for e in entries):
         listing += f'\n<p class="ntsbrief-unverified-note"><span aria-hidden="true">†</span> {esc(unverified_note)}</p>'
     return listing
@@ -244,7 +257,8 @@ def title_text(title: str) -> str:
 
 
 def _cited_in(citations: list[tuple[str, str]]) -> str:
-    links, seen = [], {}
+    links: list[str] = []
+    seen: dict[str, int] = {}
     for href, title in citations:
         seen[title] = seen.get(title, 0) + 1
         count = seen[title]
@@ -282,11 +296,11 @@ def preview_html(fragment: str) -> str:
 _SCRIPT_ESCAPES = (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
-def script_json(value, sort_keys: bool = False) -> str:
-    """``value`` as JSON for the text of a ``<script>`` data block (JSON-LD, the
+def script_json(value: object, sort_keys: bool = False) -> str:
+    r"""``value`` as JSON for the text of a ``<script>`` data block (JSON-LD, the
     previews): every data block of the site is written by this function.
 
-    It holds no "<" at all: each is written ``\\u003c``, which JSON reads back as
+    It holds no "<" at all: each is written ``\u003c``, which JSON reads back as
     "<". In a script element's text the HTML parser acts only on "<" (``</script``
     ends the element early; ``<!--`` then ``<script`` makes it read on past the
     real ``</script>``, taking the page's body as script), so nothing in any
@@ -313,6 +327,7 @@ def previews_script(members: dict[str, str]) -> str:
 
 
 def downloads_html(label: str, links: dict[str, str]) -> str:
+    """A line ``label: name · name``, each name a download link (``links`` maps names to hrefs)."""
     items = " · ".join(f'<a href="{esc(href)}" download>{esc(name)}</a>' for name, href in links.items())
     return f'<p class="ntsbrief-downloads">{esc(label)}: {items}</p>\n'
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 from urllib.parse import unquote
 
 from .bibliography import TITLE_INHERITANCE, Entry
@@ -36,6 +36,8 @@ NOT_WORKS = frozenset({"xdata", "set", "string", "preamble", "comment"})
 
 @dataclass(frozen=True)
 class SameWork:
+    """Entries of the store that are one work, and why they are taken to be."""
+
     keys: tuple[str, ...]  # in the store's order; two or more
     reason: str  # e.g. "same DOI 10.1/x", "same title, year and first author"
 
@@ -45,9 +47,9 @@ def same_works(entries: Mapping[str, Entry], keys: Iterable[str] | None = None) 
     cited works, say), else among all ``entries``. Groups of the same DOI come
     first; a group of the same title adds only what they do not already say."""
     wanted = None if keys is None else set(keys)
-    by_doi: dict[tuple, list[str]] = defaultdict(list)
-    by_title: dict[tuple, list[str]] = defaultdict(list)
-    dois: dict[tuple, str] = {}
+    by_doi: dict[tuple[str, ...], list[str]] = defaultdict(list)  # (doi,), or (doi, title) for a part
+    by_title: dict[tuple[bool, str, str, str, str], list[str]] = defaultdict(list)
+    dois: dict[tuple[str, ...], str] = {}
     for key, entry in entries.items():
         if (wanted is not None and key not in wanted) or entry.entry_type in NOT_WORKS:
             continue
@@ -106,9 +108,9 @@ _PLAIN_LETTERS = str.maketrans({"ø": "o", "đ": "d", "ð": "d", "ł": "l", "æ"
 
 
 def normal_text(value: str) -> str:
-    """Text as compared: LaTeX commands and braces dropped (accent commands
+    r"""Text as compared: LaTeX commands and braces dropped (accent commands
     keep their letter), accents removed, case folded, letters and digits only.
-    ``{\\'E}tude`` and ``Étude`` are both ``etude``."""
+    ``{\'E}tude`` and ``Étude`` are both ``etude``."""
     if "\\" in value:
         value = _LATEX_LETTER.sub(lambda m: _LATEX_LETTERS[m.group(1)], value)
         value = _LATEX_COMMAND.sub("", value)

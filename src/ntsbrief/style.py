@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from xml.etree import ElementTree
 
 HOUSE_STYLE = "ntsbrief"
 CSL = "{http://purl.org/net/xbiblio/csl}"
@@ -19,6 +19,8 @@ class StyleError(Exception):
 
 @dataclass(frozen=True)
 class Style:
+    """A CSL style as ``resolve_style`` found it: its name, its file and the file's text."""
+
     name: str
     path: Path
     text: str
