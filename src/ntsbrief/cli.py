@@ -14,22 +14,31 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import markdown
 
 from .bibformat import format_bibtex
 from .bibliography import decoded
+from .citeproc import Formatter
 from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
-from .loader import line_offset, open_brief, read_page
-from .citeproc import Formatter
+from .loader import Settings, line_offset, open_brief, read_page
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .options import OptionProblem
+    from .plugin import NtsBriefPlugin
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``ntsbrief`` command: its exit status (2 for a usage or setup problem)."""
     parser = argparse.ArgumentParser(prog="ntsbrief", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="the brief's mkdocs.yml (default: %(default)s)")
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml",
+                        help="the brief's mkdocs.yml (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the whole brief without building the site")
     check.add_argument("--format", choices=("text", "json"), default="text")
@@ -58,8 +67,10 @@ class UserError(Exception):
 # ---------------------------------------------------------------------- check
 
 
-def load_project(config_file: Path, keep_going: bool = False):
-    """MkDocs' own reading of mkdocs.yml, and the plugin's settings from it.
+def load_project(config_file: Path, keep_going: bool = False
+                 ) -> tuple[MkDocsConfig, NtsBriefPlugin, Settings, list[OptionProblem]]:
+    """MkDocs' own reading of mkdocs.yml, the plugin, its settings from it and the
+    problems with its options.
 
     A plugin option that cannot be used stops the command, as it stops the build;
     with ``keep_going`` (``check``) it is given its default, to be reported with the rest."""
@@ -80,36 +91,38 @@ def load_project(config_file: Path, keep_going: bool = False):
         raise UserError(f"{config_file}: the ntsbrief plugin is not configured under 'plugins:'")
     # The plugin's options, checked as the build checks them; one that cannot be
     # used is reported (by ``check``) and replaced by its default, so the rest is checked too.
-    plugin.option_problems = check_options(plugin.config, config.config_file_path, Path(config.docs_dir))
-    fatal = [str(problem.diagnostic) for problem in plugin.option_problems if problem.fatal]
+    option_problems = check_options(plugin.config, config.config_file_path, Path(config.docs_dir))
+    fatal = [str(problem.diagnostic) for problem in option_problems if problem.fatal]
     if fatal and not keep_going:
         raise UserError("\nntsbrief: ".join(fatal))
-    reset_to_defaults(plugin.config, plugin.option_problems)
-    return config, plugin, settings_from(config, plugin.config)
+    reset_to_defaults(plugin.config, option_problems)
+    return config, plugin, settings_from(config, plugin.config), option_problems
 
 
 def check_brief(config_file: Path) -> Diagnostics:
+    """Every problem of the brief a build would report (without rendering the site), and
+    those of every entry of the store, cited or not (an uncited one is a warning)."""
     from mkdocs.utils.meta import get_data
 
     from .plugin import nav_files
 
-    config, plugin, settings = load_project(config_file, keep_going=True)
+    config, plugin, settings, option_problems = load_project(config_file, keep_going=True)
     cache = plugin.config.cache_dir if plugin.config.cache_dir is not None else ".cache/ntsbrief"
     brief = open_brief(settings, Formatter(settings.root / cache if cache else None))
-    for problem in plugin.option_problems:
-        brief.diagnostics.add(problem.diagnostic.path, problem.diagnostic.line, problem.diagnostic.message,
-                              problem.diagnostic.severity)
+    for option_problem in option_problems:
+        found = option_problem.diagnostic
+        brief.diagnostics.add(found.path, found.line, found.message, found.severity)
     docs = Path(config.docs_dir)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     order = []
-    for entry in nav_files(config.nav or []):
-        if "://" in entry:
+    for nav_file in nav_files(config.nav or []):
+        if "://" in nav_file:
             continue
-        if (docs / entry).is_file():
-            order.append(entry)
-        elif entry not in (plugin.config.notes_page, plugin.config.references_page, plugin.config.full_text_page):
-            brief.diagnostics.add(settings.config_name, _line_naming(config_file, entry),
-                                  f"nav entry '{entry}' names a file that does not exist in {docs.name}/")
+        if (docs / nav_file).is_file():
+            order.append(nav_file)
+        elif nav_file not in (plugin.config.notes_page, plugin.config.references_page, plugin.config.full_text_page):
+            brief.diagnostics.add(settings.config_name, _line_naming(config_file, nav_file),
+                                  f"nav entry '{nav_file}' names a file that does not exist in {docs.name}/")
     extension = BriefExtension()
     extensions = with_brief_extension(list(config.markdown_extensions), extension)
     for key in pages:
@@ -117,6 +130,7 @@ def check_brief(config_file: Path) -> Diagnostics:
         shown = shown_path(path, settings.root)
         raw, line, problem = read_page(path)
         if raw is None:  # the build stops on it, with the same message
+            assert problem is not None, "read_page says why it cannot read a page"
             brief.diagnostics.add(shown, line, problem)
             continue
         body, _ = get_data(raw)
@@ -136,6 +150,8 @@ def check_brief(config_file: Path) -> Diagnostics:
 
 
 def run_check(config_file: Path, output: str) -> int:
+    """``ntsbrief check``: print the brief's problems (``output`` "text" or "json");
+    exit status 1 if one is an error."""
     diagnostics = sorted(check_brief(config_file), key=lambda d: (d.path, d.line or 0))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
@@ -188,12 +204,15 @@ Check your work:  ntsbrief check
 
 
 def slugify(title: str) -> str:
+    """A section's file name (without .md) from its title: lower-case letters and digits, joined by -."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     return slug or "section"
 
 
 def run_new_section(config_file: Path, title: str, after: str | None) -> int:
-    config, plugin, settings = load_project(config_file)
+    """``ntsbrief new-section``: write the section's file from ``SECTION_TEMPLATE`` and
+    add it to the nav (after the entry that mentions ``after``, else before the generated pages)."""
+    config, plugin, settings, _ = load_project(config_file)
     docs = Path(config.docs_dir)
     name = f"{slugify(title)}.md"
     target = docs / name
@@ -202,12 +221,14 @@ def run_new_section(config_file: Path, title: str, after: str | None) -> int:
     text = config_file.read_bytes().decode("utf-8")  # as it is: its line ends are kept
     new_text = None
     if config.nav is not None:
-        new_text = insert_nav_entry(text, title, name, after, (plugin.config.notes_page, plugin.config.references_page))
+        generated = (plugin.config.notes_page, plugin.config.references_page)
+        new_text = insert_nav_entry(text, title, name, after, generated)
     target.write_text(SECTION_TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False)),
                       encoding="utf-8")
     if new_text is not None:
         _write_atomically(config_file, new_text)
-    print(f"created {target.relative_to(settings.root)}" + ("" if new_text is None else f" and added it to the nav in {config_file.name}"))
+    print(f"created {target.relative_to(settings.root)}"
+          + ("" if new_text is None else f" and added it to the nav in {config_file.name}"))
     return 0
 
 
@@ -234,6 +255,7 @@ def insert_nav_entry(text: str, title: str, file: str, after: str | None, genera
             items[-1] = (items[-1][0], i + 1, items[-1][2])
     if not items:
         raise UserError("the nav in mkdocs.yml is empty or not a list")
+    assert indent is not None, "set with the first item"
     position = items[-1][1]
     if after:
         match = [item for item in items if after in item[2]]
@@ -244,7 +266,8 @@ def insert_nav_entry(text: str, title: str, file: str, after: str | None, genera
         first_generated = [item for item in items if any(g in item[2] for g in generated)]
         if first_generated:
             position = first_generated[0][0]
-    key = title if re.fullmatch(r"[\w][\w ,.()'’–-]*", title) and ": " not in title else json.dumps(title, ensure_ascii=False)
+    plain = re.fullmatch(r"[\w][\w ,.()'’–-]*", title) is not None and ": " not in title
+    key = title if plain else json.dumps(title, ensure_ascii=False)
     ending = _line_end(lines[start])  # the file's own: a CRLF file stays CRLF
     entry = f"{' ' * indent}- {key}: {file}{ending}"
     newline_fix = "" if position == 0 or lines[position - 1].endswith(("\n", "\r")) else ending
@@ -259,8 +282,11 @@ def _line_end(line: str) -> str:
 
 
 def run_fmt(config_file: Path, files: list[Path], check_only: bool) -> int:
+    """``ntsbrief fmt``: normalise the BibTeX ``files`` (default: the configured ones) in
+    place, or with ``check_only`` only say which would change; exit status 1 if one would change
+    or cannot be read."""
     if not files:
-        _, _, settings = load_project(config_file)
+        _, _, settings, _ = load_project(config_file)
         files = settings.bibliography_paths
         if not files:
             raise UserError("no BibTeX files given and none configured as 'bibliography:'")

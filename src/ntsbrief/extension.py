@@ -34,14 +34,15 @@ import re
 import xml.etree.ElementTree as etree
 
 from markdown import Markdown
+from markdown.blockparser import BlockParser
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, STX, AtomicString
 
-from .brief import PageRecord
+from .records import PageRecord
 from .render import as_text
-from .syntax import NOTE_DEF_RE, constructs, parse_interview_ids
+from .syntax import NOTE_DEF_RE, Construct, constructs, parse_interview_ids
 
 _RAW_RE = HTML_PLACEHOLDER_RE  # Python-Markdown's raw HTML placeholder: its number is group 1
 _ESCAPED_RE = UnescapeTreeprocessor.RE  # Python-Markdown's escaped character: STX, its code point, ETX
@@ -53,7 +54,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 FOOTNOTE_EXTENSIONS = ("footnotes", "markdown.extensions.footnotes")
 
 
-def with_brief_extension(extensions: list, extension: BriefExtension) -> list:
+def with_brief_extension(extensions: list[str | Extension],
+                         extension: BriefExtension) -> list[str | Extension]:
     """The configured extensions with ours in place of Python-Markdown's footnotes,
     which would number notes per page."""
     return [e for e in extensions if e not in FOOTNOTE_EXTENSIONS] + [extension]
@@ -67,6 +69,8 @@ class BriefExtension(Extension):
         self.page: PageRecord | None = None
 
     def extendMarkdown(self, md: Markdown) -> None:
+        r"""Register the processors (see the module's table of priorities) and make ``\@``
+        an escape, as in pandoc."""
         md.registerExtension(self)
         if "@" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("@")
@@ -85,7 +89,8 @@ class ConstructTreeprocessor(Treeprocessor):
         super().__init__(md)
         self.extension = extension
 
-    def run(self, root):
+    def run(self, root: etree.Element) -> None:
+        """Replace the constructs in the page's text by placeholders, in document order."""
         page = self.extension.page
         if page is None:
             return
@@ -119,7 +124,7 @@ class ConstructTreeprocessor(Treeprocessor):
         pieces.append(text[last:])
         return "".join(pieces)
 
-    def _placeholder(self, page: PageRecord, construct, raw: str) -> str:
+    def _placeholder(self, page: PageRecord, construct: Construct, raw: str) -> str:
         if construct.kind == "inline-note":
             page.inline_note(raw)
             return raw
@@ -129,6 +134,7 @@ class ConstructTreeprocessor(Treeprocessor):
         if construct.kind == "note":
             index = page.use_note(construct.label, raw)
         else:
+            assert construct.cluster is not None, "a construct of kind 'cluster' holds its cluster"
             index = page.cite(raw, construct.cluster, construct.nested)
         tag = page.marks.ref_tag
         # The raw text is what the reader sees if the placeholder is never resolved.
@@ -137,12 +143,12 @@ class ConstructTreeprocessor(Treeprocessor):
 
 
 def _as_written(text: str) -> str:
-    """The text with Python-Markdown's escaped characters (its escape pattern
-    turns ``\\*`` into STX, 42, ETX) written back as the escapes they were, had
+    r"""The text with Python-Markdown's escaped characters (its escape pattern
+    turns ``\*`` into STX, 42, ETX) written back as the escapes they were, had
     another extension read escapes before this tree processor: a cluster then
     reaches pandoc, and its raw text the page, as written, never as placeholder
     bytes. The inline patterns (priority 20) read the escapes again."""
-    def written(match: re.Match) -> str:
+    def written(match: re.Match[str]) -> str:
         code = int(match.group(1))
         return "\\" + chr(code) if code < 0x110000 else match.group(0)
 
@@ -161,7 +167,9 @@ class ContextTreeprocessor(Treeprocessor):
         super().__init__(md)
         self.extension = extension
 
-    def run(self, root):
+    def run(self, root: etree.Element) -> None:
+        """Mark the placeholders inside links and attributes, and give headings that hold
+        one a table-of-contents label."""
         page = self.extension.page
         if page is None or not self.md.htmlStash.rawHtmlBlocks:
             return
@@ -190,7 +198,7 @@ class ContextTreeprocessor(Treeprocessor):
         (the front end does: plugin._resolve_titles); a note marker is left out of both."""
         label, found = [], False
         for text in element.itertext():
-            def piece(match: re.Match) -> str:
+            def piece(match: re.Match[str]) -> str:
                 nonlocal found
                 index = int(match.group(1))
                 kind_n = self._ours(index, page)
@@ -208,13 +216,17 @@ class ContextTreeprocessor(Treeprocessor):
         """(kind, n) of one of our placeholders in the stash."""
         blocks = self.md.htmlStash.rawHtmlBlocks
         block = blocks[index] if index < len(blocks) else None
-        found = page.marks.found(block) if isinstance(block, str) else []
+        if not isinstance(block, str):
+            return None
+        found = page.marks.found(block)
         return found[0] if found and block.startswith(f"<{page.marks.ref_tag} ") else None
 
     def _restash_inner(self, index: int, inner: str) -> None:
         """Our placeholder with another text inside (what is shown if it is never resolved)."""
         blocks = self.md.htmlStash.rawHtmlBlocks
-        head, _, rest = blocks[index].partition(">")
+        block = blocks[index]
+        assert isinstance(block, str), "one of our placeholders (see _ours): text"
+        head, _, rest = block.partition(">")
         blocks[index] = f"{head}>{inner}<{rest.rsplit('<', 1)[1]}"
 
     def _restash(self, index: int, page: PageRecord, context: str) -> None:
@@ -225,7 +237,7 @@ class ContextTreeprocessor(Treeprocessor):
             head, rest = block.split(">", 1)
             blocks[index] = f"{head} {context}>{rest}"
 
-    def _as_attribute(self, match: re.Match, page: PageRecord) -> str:
+    def _as_attribute(self, match: re.Match[str], page: PageRecord) -> str:
         blocks = self.md.htmlStash.rawHtmlBlocks
         index = int(match.group(1))
         block = blocks[index] if index < len(blocks) else None
@@ -241,17 +253,22 @@ class ContextTreeprocessor(Treeprocessor):
 class NoteDefinitionProcessor(BlockProcessor):
     """``[^label]: text``, continued by lines indented four spaces."""
 
-    def __init__(self, parser, extension: BriefExtension, holder: list[etree.Element]):
+    def __init__(self, parser: BlockParser, extension: BriefExtension, holder: list[etree.Element]):
         super().__init__(parser)
         self.extension = extension
         self.holder = holder
 
-    def test(self, parent, block):
+    def test(self, parent: etree.Element, block: str) -> bool:
+        """Whether the block holds a note definition (and a page is being recorded)."""
         return self.extension.page is not None and bool(_DEFINITION_RE.search(block))
 
-    def run(self, parent, blocks):
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        """Take the first definition out of the blocks: the text before it is parsed as
+        usual, its own text into an element of the holder (none for a label defined
+        twice); what follows it goes back to be read."""
         block = blocks.pop(0)
         match = _DEFINITION_RE.search(block)
+        assert match is not None, "test() found a definition in this block"
         before = block[: match.start()].rstrip("\n")
         following = _DEFINITION_RE.search(block, match.end())
         if following:
@@ -266,14 +283,17 @@ class NoteDefinitionProcessor(BlockProcessor):
                 lines.extend(self.detab_line(line) for line in blocks.pop(0).split("\n"))
         if before:
             self.parser.parseBlocks(parent, [before])
-        index = self.extension.page.define_note(match.group("label"))
+        page = self.extension.page
+        assert page is not None, "test() found a page"
+        index = page.define_note(match.group("label"))
         if index is None:
             return
-        element = etree.Element(self.extension.page.marks.notedef_tag, {"n": str(index)})
+        element = etree.Element(page.marks.notedef_tag, {"n": str(index)})
         self.holder.append(element)
         self.parser.parseChunk(element, "\n".join(lines).strip("\n"))
 
     def detab_line(self, line: str) -> str:
+        """A continuation line without its indent (four spaces, or a tab)."""
         if line.startswith(" " * self.tab_length):
             return line[self.tab_length:]
         return line[1:] if line.startswith("\t") else line
@@ -287,7 +307,8 @@ class NoteHolderTreeprocessor(Treeprocessor):
         self.extension = extension
         self.holder = holder
 
-    def run(self, root):
+    def run(self, root: etree.Element) -> None:
+        """Append the definitions as one holder element at the end of the page, and empty the holder."""
         if self.holder and self.extension.page is not None:
             block = etree.SubElement(root, "div", {"class": self.extension.page.marks.holder_class})
             block.extend(self.holder)

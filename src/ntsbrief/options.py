@@ -13,23 +13,29 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
 
 from .diagnostics import Diagnostic
 
 
-class Loose(c.Type):
+class Loose(c.Type[Any]):
     """A ``c.Type`` that MkDocs does not check: ``check_options`` does, at the option's line."""
 
-    def run_validation(self, value):
+    def run_validation(self, value: object) -> Any:
+        """The value as it is."""
         return value
 
 
 @dataclass(frozen=True)
 class OptionProblem:
+    """A problem with one of the plugin's options, located in the config file."""
+
     option: str
     diagnostic: Diagnostic
     fatal: bool = True  # the build cannot go on with it (else: reported with the brief's other problems)
@@ -40,100 +46,139 @@ _FILE_NAME_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")
 _FIELD_NAME_RE = re.compile(r"[^\s{}=,#\"%]+")
 
 
-def check_options(opts, config_file: str | None, docs_dir: Path | None) -> list[OptionProblem]:
+def check_options(opts: Config, config_file: str | None, docs_dir: Path | None) -> list[OptionProblem]:
     """Every problem with the plugin's options ``opts`` (its ``config``)."""
     from .plugin import line_of  # the plugin imports this module
 
-    name = Path(config_file).name if config_file else "mkdocs.yml"
-    problems: list[OptionProblem] = []
+    check = _Checker(opts, config_file, line_of)
+    check.texts("bibliography", "paths to BibTeX files")
+    check.texts("export_exclude_fields", "BibTeX field names (e.g. [provenance])", _FIELD_NAME_RE)
+    check.texts("export_fields", "BibTeX field names (e.g. [abstract])", _FIELD_NAME_RE)
+    bibliography = check.text("bibliography")
+    if bibliography is not None and not bibliography.strip():
+        check.bad("bibliography", "option 'bibliography' is empty: give the path of a BibTeX file, or leave the "
+                  "option out")
 
-    def bad(option: str, message: str, fatal: bool = True) -> None:
-        problems.append(OptionProblem(option, Diagnostic(name, line_of(config_file, option), message), fatal))
+    for option in ("interviews", "style", "unverified_field"):
+        value = check.text(option)
+        if value is not None and not value.strip():
+            check.bad(option, f"option '{option}' is empty: give a value, or leave the option out")
 
-    wrong_type = set()
-    for option, kind in _schema(opts):
-        value = opts.get(option)
-        if value is None or isinstance(value, kind):
-            continue
-        wrong_type.add(option)
-        bad(option, f"option '{option}' must be {_EXPECTED.get(option) or _kind(kind)}, not {_described(value)}")
+    pages = _generated_pages(check)
+    _check_downloads_dir(check)
+    _check_brief_entry(check)
+    _check_pdf(check)
+    _check_cite_page(check, pages, docs_dir)
+    return check.problems
 
-    def text(option: str) -> str | None:
-        value = opts.get(option)
-        return value if isinstance(value, str) and option not in wrong_type else None
 
-    def texts(option: str, what: str, pattern: re.Pattern | None = None) -> None:
-        value = opts.get(option)
-        if option in wrong_type or not isinstance(value, list):
+class _Checker:
+    """The problems found so far with the options ``opts``, and their values as the
+    checks read them: an option of the wrong type is reported once (here, first),
+    and then read as absent."""
+
+    def __init__(self, opts: Config, config_file: str | None,
+                 line_of: Callable[[str | None, str], int | None]) -> None:
+        self.opts = opts
+        self.config_file = config_file
+        self.name = Path(config_file).name if config_file else "mkdocs.yml"
+        self.line_of = line_of
+        self.problems: list[OptionProblem] = []
+        self.wrong_type: set[str] = set()
+        for option, kind in _schema(opts):
+            value = opts.get(option)
+            if value is None or isinstance(value, kind):
+                continue
+            self.wrong_type.add(option)
+            self.bad(option, f"option '{option}' must be {_EXPECTED.get(option) or _kind(kind)}, "
+                             f"not {_described(value)}")
+
+    def bad(self, option: str, message: str, fatal: bool = True) -> None:
+        """Report a problem with ``option``, at its line in the config file."""
+        self.problems.append(OptionProblem(option, Diagnostic(self.name, self.line_of(self.config_file, option),
+                                                              message), fatal))
+
+    def text(self, option: str) -> str | None:
+        """The option's value if it is text (None if it is absent or of the wrong type)."""
+        value = self.opts.get(option)
+        return value if isinstance(value, str) and option not in self.wrong_type else None
+
+    def texts(self, option: str, what: str, pattern: re.Pattern[str] | None = None) -> None:
+        """Check that a list option holds only non-empty texts (matching ``pattern``, if
+        given): the first item that does not is reported."""
+        value = self.opts.get(option)
+        if option in self.wrong_type or not isinstance(value, list):
             return
         for item in value:
             if not isinstance(item, str) or not item.strip() or (pattern and not pattern.fullmatch(item)):
-                return bad(option, f"option '{option}' must be a list of {what}, but it holds {_described(item)}")
+                self.bad(option, f"option '{option}' must be a list of {what}, but it holds {_described(item)}")
+                return
 
-    texts("bibliography", "paths to BibTeX files")
-    texts("export_exclude_fields", "BibTeX field names (e.g. [provenance])", _FIELD_NAME_RE)
-    texts("export_fields", "BibTeX field names (e.g. [abstract])", _FIELD_NAME_RE)
-    if text("bibliography") is not None and not text("bibliography").strip():
-        bad("bibliography", "option 'bibliography' is empty: give the path of a BibTeX file, or leave the option out")
 
-    for option in ("interviews", "style", "unverified_field"):
-        if text(option) is not None and not text(option).strip():
-            bad(option, f"option '{option}' is empty: give a value, or leave the option out")
-
-    # Generated pages: Markdown files inside the docs folder, each its own page.
+def _generated_pages(check: _Checker) -> dict[str, str]:
+    """Generated pages: Markdown files inside the docs folder, each its own page. The
+    usable ones, by option; the others, and two options naming one page, are reported."""
     pages = {}
     for option in ("notes_page", "references_page", "full_text_page"):
-        page = text(option)
+        page = check.text(option)
         if page is None or (option == "full_text_page" and page == ""):
             continue
         if not page.endswith(".md"):
-            bad(option, f"option '{option}' must name a Markdown file (ending in .md), not {page!r}")
+            check.bad(option, f"option '{option}' must name a Markdown file (ending in .md), not {page!r}")
         elif _escapes(page):
-            bad(option, f"option '{option}' ({page!r}) must be a path inside the docs folder")
+            check.bad(option, f"option '{option}' ({page!r}) must be a path inside the docs folder")
         else:
             pages[option] = page
     seen: dict[str, str] = {}
     for option, page in pages.items():
         url = _page_url(page)
         if url in seen:
-            bad(option, f"options '{seen[url]}' and '{option}' must be different pages "
-                        f"({pages[seen[url]]!r} and {page!r} are one page of the site)")
+            check.bad(option, f"options '{seen[url]}' and '{option}' must be different pages "
+                              f"({pages[seen[url]]!r} and {page!r} are one page of the site)")
         else:
             seen[url] = option
+    return pages
 
-    downloads = text("downloads_dir")
+
+def _check_downloads_dir(check: _Checker) -> None:
+    downloads = check.text("downloads_dir")
     if downloads is not None:
         if not downloads.strip():
-            bad("downloads_dir", "option 'downloads_dir' is empty: name a folder of the site (e.g. downloads)")
+            check.bad("downloads_dir", "option 'downloads_dir' is empty: name a folder of the site (e.g. downloads)")
         elif _escapes(downloads):
-            bad("downloads_dir", f"option 'downloads_dir' ({downloads!r}) must be a folder inside the site: "
-                                 "a relative path that does not leave it with '..'")
+            check.bad("downloads_dir", f"option 'downloads_dir' ({downloads!r}) must be a folder inside the site: "
+                                       "a relative path that does not leave it with '..'")
 
-    entry = text("brief_entry")
+
+def _check_brief_entry(check: _Checker) -> None:
+    entry = check.text("brief_entry")
     if entry is not None and not _FILE_NAME_KEY_RE.fullmatch(entry):
-        bad("brief_entry", f"brief_entry '{entry}' cannot name the brief's downloads ('{entry}.bib', …): "
-                           "give the brief's own entry a key of letters, digits and _ . : + - only")
+        check.bad("brief_entry", f"brief_entry '{entry}' cannot name the brief's downloads ('{entry}.bib', …): "
+                                 "give the brief's own entry a key of letters, digits and _ . : + - only")
 
-    pdf = text("pdf")
+
+def _check_pdf(check: _Checker) -> None:
+    pdf = check.text("pdf")
     if pdf:  # written into citation_pdf_url
         from .exports import pdf_url_problem
 
         problem = pdf_url_problem(pdf)
         if problem:
-            bad("pdf", problem)
+            check.bad("pdf", problem)
 
-    cite_page = text("cite_page")
+
+def _check_cite_page(check: _Checker, pages: dict[str, str], docs_dir: Path | None) -> None:
+    cite_page = check.text("cite_page")
     if cite_page is not None and docs_dir is not None:
-        generated = {page for page in pages.values()}
+        generated = set(pages.values())
         if not (cite_page.endswith(".md") and not _escapes(cite_page) and posixpath.normpath(cite_page) == cite_page
                 and (cite_page in generated or (docs_dir / cite_page).is_file())):
-            bad("cite_page", f"cite_page '{cite_page}' names no page of the brief (a .md file in "
-                             f"{docs_dir.name}/): the \"Cite this\" box and the metadata would be left out",
-                fatal=False)
-    return problems
+            check.bad("cite_page", f"cite_page '{cite_page}' names no page of the brief (a .md file in "
+                                   f"{docs_dir.name}/): the \"Cite this\" box and the metadata would be left out",
+                      fatal=False)
 
 
-def reset_to_defaults(opts, problems: list[OptionProblem]) -> None:
+def reset_to_defaults(opts: Config, problems: list[OptionProblem]) -> None:
     """Give each option that cannot be used its default, so ``check`` can go on."""
     defaults = {option: config_option.default for option, config_option in type(opts)._schema}
     for problem in problems:
@@ -150,7 +195,7 @@ _BACKUP_FORMS = (  # an editor's copies of NAME, as {} stands for it
 )
 
 
-def unpublished(inputs: list[Path], cache: Path | None, docs_dir: Path):
+def unpublished(inputs: list[Path], cache: Path | None, docs_dir: Path) -> Callable[[str], bool]:
     """A test of a file's ``src_uri`` (relative to ``docs_dir``): whether it is one
     of the plugin's ``inputs``, an editor's backup of one, or in the ``cache``."""
     docs = docs_dir.resolve()
@@ -202,7 +247,9 @@ _EXPECTED = {
 }
 
 
-def _schema(opts):
+def _schema(opts: Config) -> Iterator[tuple[str, type | tuple[type, ...]]]:
+    """Each option of the schema that declares its type(s) (a ``c.Type`` such as ``Loose``,
+    also inside ``c.Optional``), with those types."""
     for option, config_option in type(opts)._schema:
         inner = getattr(config_option, "option", config_option)  # c.Optional wraps another
         kind = getattr(inner, "_type", None)
@@ -210,13 +257,13 @@ def _schema(opts):
             yield option, kind
 
 
-def _kind(kind) -> str:
+def _kind(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     names = {str: "text", list: "a list", bool: "true or false", int: "a whole number", dict: "a mapping"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _described(value) -> str:
+def _described(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()}"
     if isinstance(value, (int, float)):

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
+from typing import Protocol, overload
 
 import yaml
 
@@ -36,6 +38,8 @@ _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 
 @dataclass(frozen=True)
 class Interview:
+    """An entry of ``interviews:``, its published fields only (dates sorted, without repeats)."""
+
     id: str
     interviewee: str
     dates: tuple[dt.date, ...]
@@ -56,6 +60,9 @@ class Wording:
 
 @dataclass
 class Register:
+    """The register's interviews and wordings, and the problems found reading it: an
+    entry that is not valid is left out, and its id kept in ``invalid``."""
+
     # interviews and wordings by id: a note may cite either
     interviews: dict[str, Interview | Wording] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
@@ -63,10 +70,13 @@ class Register:
     unreadable: bool = False  # the file as a whole could not be read
     invalid: set[str] = field(default_factory=set)  # ids of entries that failed validation
     invalid_lines: dict[str, int | None] = field(default_factory=dict)  # their lines
-    _private: _NodeSet = field(default_factory=lambda: _NodeSet(), repr=False, compare=False)  # under 'private:'
+    _private: _NodeSet = field(default_factory=lambda: _NodeSet(),  # noqa: PLW0108 - _NodeSet is defined below
+                               repr=False, compare=False)  # under 'private:'
 
     @classmethod
     def load(cls, path: Path, shown: str) -> Register:
+        """The register in file ``path`` (named ``shown`` in messages); a file that is
+        missing or cannot be read is reported, and the register is empty."""
         register = cls(path=shown)
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -80,6 +90,7 @@ class Register:
         return register
 
     def add_text(self, text: str) -> None:
+        """Add the interviews and wordings of a register's YAML ``text``."""
         try:
             self._add_text(text)
         finally:
@@ -121,9 +132,10 @@ class Register:
             self._add_wording(key_node, value_node)
 
     def _add_entry(self, key_node: yaml.Node, node: yaml.Node) -> None:
-        bad, ident, line = self._checker("interview", key_node, node)
-        if ident is None:
-            return
+        checked = self._checker("interview", key_node, node)
+        if checked is None:
+            return None
+        bad, ident, line = checked
         if ident in self.interviews:
             return bad(f"duplicate id (first at line {self.interviews[ident].line})")
         if not isinstance(node, yaml.MappingNode):
@@ -132,42 +144,50 @@ class Register:
         if values is None:
             return None
         interviewee = values.get("interviewee")
-        if interviewee is None or _text(interviewee) == "":
+        interviewee_text = _text(interviewee)
+        if interviewee is None or interviewee_text == "":
             return bad("'interviewee' is required: who was interviewed, as it may be published", interviewee)
-        if _text(interviewee) is None:
+        if interviewee_text is None:
             return bad(f"'interviewee' must be text, not {_described(interviewee)}", interviewee)
         place = values.get("place")
-        if place is not None and not _text(place):
+        place_text = _text(place)
+        if place is not None and not place_text:
             return bad(f"'place' must be text, not {_described(place)}", place)
         article = values.get("article")
         if article is not None and _text(article) not in ARTICLES:
             return bad("'article' is one of " + ", ".join(f"'{a}'" for a in ARTICLES), article)
         if ("date" in values) == ("dates" in values):
             return bad("give exactly one of 'date' or 'dates'")
-        date_node = values.get("date") or values.get("dates")
-        scalars = date_node.value if isinstance(date_node, yaml.SequenceNode) else [date_node]
-        dates = []
-        for scalar in scalars:
-            parsed = _date(scalar)
-            if isinstance(parsed, str):
-                return bad(parsed, scalar)
-            dates.append(parsed)
-        if not dates:
-            return bad("'dates' is empty", date_node)
+        date_node = values["date"] if "date" in values else values["dates"]
+        dates = _dates(date_node)
+        if isinstance(dates, tuple):
+            return bad(*dates)
         self.interviews[ident] = Interview(
             id=ident,
-            interviewee=" ".join(_text(interviewee).split()),
+            interviewee=" ".join(interviewee_text.split()),
             dates=tuple(sorted(set(dates))),
-            place=" ".join(_text(place).split()) if place is not None else None,
+            place=" ".join(place_text.split()) if place_text else None,
             line=line,
             article=_text(article) if article is not None else None,
         )
+        return None
 
-    def _checker(self, kind: str, key_node: yaml.Node, node: yaml.Node):
+    def _checker(self, kind: str, key_node: yaml.Node, node: yaml.Node) -> tuple[_Report, str, int] | None:
         """``bad(message, at=None)`` reporting problems of the entry ``key_node: node``,
-        the entry's id (None if it is unusable, reported) and line."""
+        the entry's id and its line; None if the id is unusable (reported)."""
         line = _line(key_node)
         ident = _text(key_node, strip=False)
+        if key_node in self._private or node in self._private:  # '*name: …' or 'id: *name'
+            anchored = key_node if key_node in self._private else node
+            what, here = ("id", _line(node)) if key_node in self._private else ("entry", line)
+            here = here if node not in self._private else line
+            self.diagnostics.add(self.path, here, f"this {kind}'s {what} {_from_private(anchored)}")
+            return None
+        if ident is None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            self.diagnostics.add(self.path, line, f"{article} {kind}'s id must be text (letters, digits and - _ . :), "
+                                 f"not {_described(key_node)}")
+            return None
 
         def bad(message: str, at: yaml.Node | None = None) -> None:
             self.invalid.add(ident)
@@ -176,23 +196,13 @@ class Register:
             where = where if where >= line else line  # an alias of a node written before the entry
             self.diagnostics.add(self.path, where, f"{kind} '{ident}': {message}")
 
-        if key_node in self._private or node in self._private:  # '*name: …' or 'id: *name'
-            anchored = key_node if key_node in self._private else node
-            what, here = ("id", _line(node)) if key_node in self._private else ("entry", line)
-            here = here if node not in self._private else line
-            self.diagnostics.add(self.path, here, f"this {kind}'s {what} {_from_private(anchored)}")
-            return bad, None, line
-        if ident is None:
-            article = "an" if kind[0] in "aeiou" else "a"
-            self.diagnostics.add(self.path, line, f"{article} {kind}'s id must be text (letters, digits and - _ . :), "
-                                 f"not {_described(key_node)}")
-            return bad, None, line
         if not _ID_RE.fullmatch(ident):
             bad("ids use letters, digits and - _ . : only")
-            return bad, None, line
+            return None
         return bad, ident, line
 
-    def _fields(self, node: yaml.MappingNode, known: set[str], bad, hint: str) -> dict[str, yaml.Node] | None:
+    def _fields(self, node: yaml.MappingNode, known: set[str], bad: _Report,
+                hint: str) -> dict[str, yaml.Node] | None:
         """The entry's published fields by name; None if one of them is unusable
         (reported). ``private:`` is not read, and nothing may be taken from it."""
         values: dict[str, yaml.Node] = {}
@@ -217,9 +227,10 @@ class Register:
         return None if unusable else values
 
     def _add_wording(self, key_node: yaml.Node, node: yaml.Node) -> None:
-        bad, ident, line = self._checker("wording", key_node, node)
-        if ident is None:
-            return
+        checked = self._checker("wording", key_node, node)
+        if checked is None:
+            return None
+        bad, ident, line = checked
         if ident in self.interviews or ident in self.invalid:
             first = self.interviews[ident].line if ident in self.interviews else None
             return bad("duplicate id" + (f" (first at line {first})" if first else ""))
@@ -229,12 +240,13 @@ class Register:
         if values is None:
             return None
         text = values.get("wording")
-        if text is None or _text(text) is None or not _text(text).strip():
+        written = _text(text)
+        if written is None or not written.strip():
             return bad("'wording' is required: the note's text as the source prints it", text)
         cited = values.get("interviews")
         if not isinstance(cited, yaml.SequenceNode) or not cited.value:
             return bad("'interviews' is required: a list of the ids of the interviews the note cites", cited)
-        wording = " ".join(_text(text).split())
+        wording = " ".join(written.split())
         parts = []
         for item in cited.value:
             name = _text(item, strip=False)
@@ -251,6 +263,7 @@ class Register:
                 return bad(f"the wording does not give {missing} of interview '{part.id}'", text)
             parts.append(part.id)
         self.interviews[ident] = Wording(id=ident, text=wording, interviews=tuple(parts), line=line)
+        return None
 
     def not_valid(self, ident: str) -> str | None:
         """Why a note may not cite ``ident``, an entry in the file that is not valid."""
@@ -371,12 +384,32 @@ def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if key_node.value == key:
-                return value_node
+                found: yaml.Node = value_node
+                return found
     return None
 
 
+@overload
+def _line(node: yaml.Node) -> int: ...
+@overload
+def _line(node: yaml.Node | None) -> int | None: ...
 def _line(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
+
+
+def _dates(node: yaml.Node) -> list[dt.date] | tuple[str, yaml.Node]:
+    """The dates of a ``date`` (one) or ``dates`` (a list) field, or what is wrong
+    with them and where: ``(message, node)``."""
+    scalars = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    dates = []
+    for scalar in scalars:
+        parsed = _date(scalar)
+        if isinstance(parsed, str):
+            return parsed, scalar
+        dates.append(parsed)
+    if not dates:
+        return "'dates' is empty", node
+    return dates
 
 
 def _from_private(anchored: yaml.Node) -> str:
@@ -407,7 +440,7 @@ def _described(node: yaml.Node | None) -> str:
     return f"'{node.value}'"
 
 
-def _nodes(*roots: yaml.Node):
+def _nodes(*roots: yaml.Node) -> Iterator[yaml.Node]:
     """Every node reachable from ``roots`` (each once; aliases may make cycles)."""
     seen: set[int] = set()
     stack = list(roots)
@@ -421,6 +454,13 @@ def _nodes(*roots: yaml.Node):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
             stack.extend(n for pair in node.value for n in pair)
+
+
+class _Report(Protocol):
+    """``bad`` of ``Register._checker``: reports a problem of one entry, at node ``at``
+    (default: the entry's line), and marks the entry invalid."""
+
+    def __call__(self, message: str, at: yaml.Node | None = None) -> None: ...
 
 
 class _NodeSet:

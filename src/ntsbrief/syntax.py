@@ -59,22 +59,27 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from markdown import Markdown
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
 from markdown.util import ETX, STX
-from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 # ---------------------------------------------------------------- the data
 
 
 @dataclass(frozen=True, slots=True)
 class CitationItem:
+    """One work cited in a cluster: its key and the text before and after it."""
+
     key: str
     prefix: str = ""
     suffix: str = ""  # locator and suffix as written, e.g. ", 212"
@@ -184,10 +189,27 @@ _ATTRIBUTES_RE = re.compile(
     r"""\{[ \t\n]*(?:(?:\#[^\s{}]+|\.[^\s{}]+|[\w:.-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+)|-)[ \t\n]*)*\}""")
 
 
+def _continues_key(text: str, k: int) -> bool:
+    """Whether ``text[k]`` continues a bare key (``@key``): a letter, digit or ``_``; or
+    punctuation of ``_KEY_PUNCTUATION`` followed by one of those; or ``:`` or ``/``
+    followed by ``/`` (so that a URL's ``://`` stays in the key)."""
+    c = text[k]
+    if c.isalnum() or c == "_":
+        return True
+    following = text[k + 1] if k + 1 < len(text) else ""
+    if c in _KEY_PUNCTUATION and (following.isalnum() or following == "_"):
+        return True
+    return c in ":/" and following == "/"
+
+
 def _is_haskell_space(c: str) -> bool:
     """White space as pandoc (Haskell's ``isSpace``) sees it: narrower than
     Python's (no U+001C-U+001F, U+0085 or line and paragraph separators)."""
     return c in " \t\n\r\f\v\xa0" or (c > "\xff" and unicodedata.category(c) == "Zs")
+
+
+# What a cluster parser returns: the items it read and where they end.
+_Items = tuple[list[CitationItem], int]
 
 
 class _Reader:
@@ -212,7 +234,8 @@ class _Reader:
         if c not in _ATOM_STARTS:
             return None
         if c == "`":
-            start, end = _BACKTICKS.find_code_spans(i, self.text)
+            # types-Markdown says ``tuple[int, int] | None``; Python-Markdown returns (start, None) when unclosed.
+            start, end = cast("tuple[int, int | None]", _BACKTICKS.find_code_spans(i, self.text))
             if end is None:  # no closing run: the backticks are text
                 j = i
                 while j < self.n and self.text[j] == "`":
@@ -266,18 +289,10 @@ class _Reader:
             return None
         j += 1
         c = text[j]
-        if c.isalnum() or c == "_" or c == "*":
+        if c.isalnum() or c in "_*":
             k = j + 1
-            while k < n:
-                c = text[k]
-                if c.isalnum() or c == "_":
-                    k += 1
-                elif c in _KEY_PUNCTUATION and k + 1 < n and (text[k + 1].isalnum() or text[k + 1] == "_"):
-                    k += 1
-                elif c in ":/" and k + 1 < n and text[k + 1] == "/":
-                    k += 1
-                else:
-                    break
+            while k < n and _continues_key(text, k):
+                k += 1
             self.atom_ends.add(k)  # pandoc's key is no word: "@a@b" is two citations
             return k, text[j:k], suppress
         if c == "{":
@@ -316,26 +331,39 @@ class _Reader:
             if c in "*_" and self.unclosed_emphasis(i):
                 return None
         if c == "[":
-            if text.startswith("[^", i):
-                return None
-            nested = self.normal_cite(i)
-            if nested is not None:  # read whole; kept as text (see affix)
-                return nested[1]
-            end = self.balanced(i)
-            if end is None:
-                return i + 1
-            source = self.source(end)
-            return source if source is not None else end
-        if c == "@" or c == "-":
-            found = self.textual(i)
-            if found is not None:  # read whole; kept as text (see affix)
-                return found[1]
-            if c == "-":  # pandoc's smart dashes: "--" and "---" are one piece
-                return i + (3 if text.startswith("---", i) else 2 if text.startswith("--", i) else 1)
-            label = _EXAMPLE_LABEL_RE.match(text, i)
-            if label is not None:  # an example reference ("@x" as text); no word ends it
-                self.atom_ends.add(label.end())
-                return label.end()
+            return self._bracketed(i)
+        if c in "@-":
+            return self._key_or_dash(i)
+        return i + 1
+
+    def _bracketed(self, i: int) -> int | None:
+        """Past the inline material at the ``[`` at ``i``: a citation nested in an affix,
+        a bracketed span with its link destination, or the bracket alone (None: a note
+        reference)."""
+        if self.text.startswith("[^", i):
+            return None
+        nested = self.normal_cite(i)
+        if nested is not None:  # read whole; kept as text (see affix)
+            return nested[1]
+        end = self.balanced(i)
+        if end is None:
+            return i + 1
+        source = self.source(end)
+        return source if source is not None else end
+
+    def _key_or_dash(self, i: int) -> int:
+        """Past the inline material at the ``@`` or ``-`` at ``i``: an in-text citation
+        nested in an affix, a dash, an example reference, or the character alone."""
+        text = self.text
+        found = self.textual(i)
+        if found is not None:  # read whole; kept as text (see affix)
+            return found[1]
+        if text[i] == "-":  # pandoc's smart dashes: "--" and "---" are one piece
+            return i + (3 if text.startswith("---", i) else 2 if text.startswith("--", i) else 1)
+        label = _EXAMPLE_LABEL_RE.match(text, i)
+        if label is not None:  # an example reference ("@x" as text); no word ends it
+            self.atom_ends.add(label.end())
+            return label.end()
         return i + 1
 
     def enclosure(self, i: int) -> int | None:
@@ -389,7 +417,7 @@ class _Reader:
             return None
         return self._closing(i, "(", ")", lambda j: j + 2 if self.text[j] == "\\" and j + 1 < self.n else None)
 
-    def _closing(self, i: int, opening: str, closing: str, skip) -> int | None:
+    def _closing(self, i: int, opening: str, closing: str, skip: Callable[[int], int | None]) -> int | None:
         """Past the ``closing`` that balances the ``opening`` at ``i``, within the
         paragraph; ``skip(j)`` gives the end of a span read whole at ``j``."""
         depth, j = 0, i
@@ -473,12 +501,12 @@ class _Reader:
         piece = self.text[start:end]
         if "@" not in piece:
             return piece
-        inner = [c for c in constructs(piece) if c.kind == "cluster"]
+        inner = [(c, c.cluster) for c in constructs(piece) if c.cluster is not None]
         if not inner:
             return piece
         reader = _Reader(piece)
-        for construct in inner:
-            reader.mark_nested(construct.start, construct.end, list(construct.cluster.items))
+        for construct, cluster in inner:
+            reader.mark_nested(construct.start, construct.end, list(cluster.items))
             reader.nested.extend(construct.nested)
         self.nested.extend(reader.nested)
         out, last = [], 0
@@ -501,7 +529,7 @@ class _Reader:
             j = following[1]
         return items, j
 
-    def _undone_on_failure(self, parse, *args):
+    def _undone_on_failure(self, parse: Callable[..., _Items | None], *args: object) -> _Items | None:
         """``parse(*args)``; where it fails, the citations it found nested in
         affixes on the way are forgotten (pandoc backtracks: they are read
         again, as what they turn out to be)."""
@@ -523,12 +551,12 @@ class _Reader:
         if found is None:
             return None
         items, j = found
-        j = self.spnl(j)
-        if j is None or j >= self.n or self.text[j] != "]":
+        end = self.spnl(j)
+        if end is None or end >= self.n or self.text[end] != "]":
             return None
-        if not self.not_a_link_after(j + 1):
+        if not self.not_a_link_after(end + 1):
             return None
-        return items, j + 1
+        return items, end + 1
 
     def textual(self, i: int) -> tuple[list[CitationItem], int] | None:
         """``@key``, maybe with ``[...]`` after it: the items and the end."""
@@ -606,6 +634,7 @@ def parse_cluster(body: str) -> Cluster | None:
 
 
 def parse_interview_ids(text: str) -> list[str]:
+    """The ids of an interview reference (``[interviews: a, b; c]``), as written there."""
     return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
 
 
@@ -620,11 +649,12 @@ NOTE_REF_RE = re.compile(r"\[\^(?P<note>[^\]\s]+)\]")
 INTERVIEWS_RE = re.compile(r"\[interviews?:[ \t]*(?P<interviews>[^\]\n]*)\]")
 # Where something may start: a bracket, a key, or a span read whole.
 _TRIGGER_RE = re.compile(r"[\[@`\\<{\x02$*_]|-(?=@)|\^(?=\[)")
-_EXAMPLE_LABEL_RE = re.compile(r"@(?:[^\W_]+|[_-](?=[^\W_]))+")  # "@" then runs of letters and digits, "-" or "_" before one
+# "@" then runs of letters and digits, "-" or "_" before one
+_EXAMPLE_LABEL_RE = re.compile(r"@(?:[^\W_]+|[_-](?=[^\W_]))+")
 
 
 def _dash_run(text: str, i: int) -> int:
-    """How many dashes end at ``text[i]`` (an escaped dash, ``\\-``, is none)."""
+    r"""How many dashes end at ``text[i]`` (an escaped dash, ``\-``, is none)."""
     j = i
     while j > 0 and text[j - 1] == "-":
         j -= 1
@@ -654,7 +684,9 @@ def _note_or_interviews(text: str, i: int) -> Construct | None:
     return None
 
 
-def constructs(text: str) -> list[Construct]:
+# One dispatch on the character at the reading position, as pandoc's inline reader; its
+# branches share that position and the reader's state, which helpers would have to pass about.
+def constructs(text: str) -> list[Construct]:  # noqa: C901 - a single-pass scanner (see above)
     """Every construct in one run of inline text, in order, as pandoc reads it.
 
     A bracket that is not a cluster is text: reading goes on inside it (so
@@ -756,6 +788,8 @@ _BLOCKS_RE = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")  # runs of text without a 
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
+    """A construct of a page's source, found by ``scan_source``: its kind, its text and its line."""
+
     kind: str  # "cluster", "note", "interviews", "notedef"
     text: str  # normalised text of the construct
     line: int  # 1-based, in the Markdown given
@@ -769,7 +803,7 @@ def _without_markers(markdown: str) -> str:
     return markdown
 
 
-def _blank(match: re.Match) -> str:
+def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
@@ -823,7 +857,7 @@ def _blank_indented_code(text: str) -> str:
     note = False  # ... and is a note, whose text two blank lines end (as the extension reads it)
     for index, line in enumerate(lines):
         blank = not line.strip()
-        indented = line.startswith("    ") or line.startswith("\t")
+        indented = line.startswith(("    ", "\t"))
         if blank:
             continue
         # A heading or a rule ends its block as a blank line does (_block_starts).
@@ -838,7 +872,7 @@ def _blank_indented_code(text: str) -> str:
         if not indented and previous_blank:
             start = _BLOCK_START_RE.match(line)
             container = bool(start)
-            note = bool(start) and start.group(0).lstrip().startswith("[^")
+            note = start is not None and start.group(0).lstrip().startswith("[^")
     return "\n".join(lines)
 
 
@@ -874,7 +908,7 @@ def _source_constructs(markdown: str, fences: bool) -> list[tuple[int, Construct
     found = []
     for block in _BLOCKS_RE.finditer(text):
         cuts = [block.start(), *(p for p in starts if block.start() < p < block.end()), block.end()]
-        for start, end in zip(cuts, cuts[1:]):
+        for start, end in itertools.pairwise(cuts):
             for construct in constructs(text[start:end]):
                 found.append((start, construct))
     return found
@@ -884,7 +918,7 @@ def predict_clusters(markdown: str, fences: bool = True) -> tuple[Cluster, ...]:
     """The citation clusters a page's source holds (for early formatting).
 
     ``fences``: whether ``` fences are code (MkDocs always enables them)."""
-    return tuple(c.cluster for _, c in _source_constructs(markdown, fences) if c.kind == "cluster")
+    return tuple(c.cluster for _, c in _source_constructs(markdown, fences) if c.cluster is not None)
 
 
 def scan_source(markdown: str, fences: bool = True) -> list[Occurrence]:
