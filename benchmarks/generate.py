@@ -61,7 +61,8 @@ def parse_size(text: str) -> Size:
     try:
         pages = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be one of {', '.join(SIZES)} or a page count, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"size must be one of {', '.join(SIZES)} or a page count, not {text!r}") from None
     if pages < 1:
         raise argparse.ArgumentTypeError("a page count must be at least 1")
     return Size(f"{pages}p", pages, 20, pages * ENTRIES_PER_PAGE)

@@ -16,7 +16,6 @@ import re
 from collections import Counter
 
 import pytest
-
 from bibconformance import compare, known
 
 SOURCES = (compare.HERE / "SOURCES.md").read_text(encoding="utf-8")

@@ -86,7 +86,7 @@ def test_citations_in_link_text_are_formatted_and_never_a_link_in_a_link(site):
 
 
 def test_citation_in_multi_line_alt_text_is_plain_text_in_an_intact_img(site):
-    built, html = build_page(site)
+    _, html = build_page(site)
     structure = Structure()
     structure.feed(html)
     [image] = structure.images

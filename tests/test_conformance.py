@@ -20,8 +20,8 @@ from pathlib import Path
 
 import markdown as python_markdown
 import pytest
-
 from conformance import compare, dialect, ntsbrief_reading, pandoc_reading
+
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
 from ntsbrief.citeproc import Formatter

@@ -121,8 +121,7 @@ def strip_markup(md: str) -> str:
     md = re.sub(r"^\[\^[^\]]+\]:.*$", " ", md, flags=re.M)  # note definitions
     md = re.sub(r"\[\^[^\]]+\]", " ", md)  # note markers
     md = re.sub(r"\[[^\[\]]*@[^\[\]]*\]", " ", md)  # [@key, 12; @key2]
-    md = re.sub(r"@[\w:.-]+(?: \[[^\]]*\])?", " ", md)  # narrative @key [12]
-    return md
+    return re.sub(r"@[\w:.-]+(?: \[[^\]]*\])?", " ", md)  # narrative @key [12]
 
 
 def read_pages() -> dict[str, str]:
@@ -131,8 +130,8 @@ def read_pages() -> dict[str, str]:
 
 def source_lines() -> list[str]:
     raw = SOURCE_TXT.read_text(encoding="utf-8")
-    lines = [unicodedata.normalize("NFKC", l).strip() for l in raw.split("\n")]
-    return [l for l in lines if l]
+    lines = [unicodedata.normalize("NFKC", line).strip() for line in raw.split("\n")]
+    return [line for line in lines if line]
 
 
 def split_source():
@@ -140,8 +139,16 @@ def split_source():
     lines = source_lines()
     cut = lines.index("Notes")
     body, notes_lines = lines[:cut], lines[cut + 1 :]
+    kept, furniture = _without_furniture(body)
+    paragraphs = _paragraphs(kept)
+    notes = re.split(r"(?:^| )(?=\d{1,2}\. (?:This|Personal))", " ".join(notes_lines))
+    notes = [re.sub(r"^\d{1,2}\. ", "", n).strip() for n in notes if n.strip()]
+    return paragraphs, furniture, notes
 
-    furniture = {"summary": [], "captions": []}
+
+def _without_furniture(body: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The body's lines without the summary box, captions and "To the top" links, and those."""
+    furniture: dict[str, list[str]] = {"summary": [], "captions": []}
     kept = []
     in_summary = False
     skip_next_caption_line = False
@@ -167,7 +174,12 @@ def split_source():
             skip_next_caption_line = False
             continue
         kept.append(line)
+    return kept, furniture
 
+
+def _paragraphs(kept: list[str]) -> list[str]:
+    """The body's lines joined into its headings and paragraphs (a line that ends a
+    sentence and is shorter than its neighbours ends a paragraph)."""
     heading_keys = {norm(h) for h in HEADINGS}
     paragraphs, current = [], []
     for i, line in enumerate(kept):
@@ -186,10 +198,7 @@ def split_source():
             current = []
     if current:
         paragraphs.append(" ".join(current))
-
-    notes = re.split(r"(?:^| )(?=\d{1,2}\. (?:This|Personal))", " ".join(notes_lines))
-    notes = [re.sub(r"^\d{1,2}\. ", "", n).strip() for n in notes if n.strip()]
-    return paragraphs, furniture, notes
+    return paragraphs
 
 
 # --------------------------------------------------------------------------- 1. text
@@ -236,7 +245,8 @@ def test_section_pages_add_no_words():
     pages = read_pages()
     got = [w for name in PAGES[1:] for w in words(strip_markup(pages[name]))]
     if got != expected:
-        i = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+        i = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b),
+                 min(len(got), len(expected)))
         pytest.fail(
             f"section pages differ from the source body at word {i}: "
             f"content {' '.join(got[i:i + 8])!r} vs source {' '.join(expected[i:i + 8])!r}"

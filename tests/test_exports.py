@@ -7,7 +7,8 @@ import json
 from ntsbrief import exports
 
 ARTICLE = {"id": "chuang2006", "type": "article-journal", "title": "The United States as Global Sheriff",
-           "author": [{"family": "Chuang", "given": "Janie"}], "container-title": "Michigan Journal of International Law",
+           "author": [{"family": "Chuang", "given": "Janie"}],
+           "container-title": "Michigan Journal of International Law",
            "issued": {"date-parts": [[2006, 3]]}, "volume": "27", "issue": "2", "page": "437-494",
            "DOI": "10.1000/x"}
 BRIEF = {"id": "kaur2011", "type": "report", "title": "Responding to Protection Gaps",

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import build, write_site
 from test_cli import run
 
@@ -92,7 +91,7 @@ def test_inputs_in_the_docs_folder_and_their_backups_are_not_published(tmp_path)
     leaks = [name for name, data in published.items() if b"PRIVATETOKEN" in data]
     assert leaks == []
     assert not [name for name in published if name.startswith("cached/") or "refs.bib" in name
-                or "interviews.txt" in name and not name.endswith(".html")]
+                or ("interviews.txt" in name and not name.endswith(".html"))]
 
 
 def test_unpublished_names_every_backup_form_and_nothing_else(tmp_path):
@@ -273,7 +272,7 @@ def _corruptions():
         return {".json": b'{"x": [1, 2]}', ".done": b"[]"}.get(Path(name).suffix, b"\x00\x01")
 
     def sealed_line_kept(name, data):
-        seal, _, body = data.partition(b"\n")
+        seal, _, _ = data.partition(b"\n")
         return seal + b"\n" + (b'{"own_html": 1, "head_html": 2, "downloads": 3}' if name.endswith(".json") else b"0")
 
     def truncated(name, data):
@@ -322,7 +321,7 @@ def test_cache_files_swapped_between_keys_are_not_read(cached_site):
     build(root)
     files = sorted(p for p in (root / ".cache" / "ntsbrief").iterdir() if p.suffix == ".json")
     contents = [p.read_bytes() for p in files]
-    for path, data in zip(files, contents[1:] + contents[:1]):
+    for path, data in zip(files, contents[1:] + contents[:1], strict=True):
         path.write_bytes(data)
     assert build(root).returncode == 0
     assert site_bytes(root) == clean

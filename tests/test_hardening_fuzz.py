@@ -34,10 +34,10 @@ from hypothesis import strategies as st
 
 from ntsbrief.bibliography import Bibliography, alias
 from ntsbrief.brief import Brief
+from ntsbrief.citeproc import Formatter
 from ntsbrief.diagnostics import Diagnostic
 from ntsbrief.extension import BriefExtension
 from ntsbrief.register import Register
-from ntsbrief.citeproc import Formatter
 from ntsbrief.style import resolve_style
 from ntsbrief.syntax import constructs, parse_cluster, scan_source
 
@@ -100,18 +100,20 @@ def test_parse_cluster_is_total(body):
         assert cluster.items
         for item in cluster.items:
             assert item.key and item.key in body
-        cluster.pandoc_text
+        assert isinstance(cluster.pandoc_text, str)
 
 
 # Keys as the README documents them: letters, digits and ": . - _ / # $ % & + ? ~" inside.
 # pandoc's rule: each punctuation mark inside a key is followed by a letter, digit or "_".
 _WORD = st.text(alphabet="abcXYZ019_é", min_size=1, max_size=4)
 plain_key = st.builds(lambda first, rest: first + "".join(p + w for p, w in rest),
-                      st.sampled_from("aZ7_é"), st.lists(st.tuples(st.sampled_from(":.-/#$%&+?~<>"), _WORD), max_size=3))
+                      st.sampled_from("aZ7_é"),
+                      st.lists(st.tuples(st.sampled_from(":.-/#$%&+?~<>"), _WORD), max_size=3))
 # "@{any key at all}": anything but braces and line breaks. ";" and brackets are left out here: they
 # are not supported inside a cluster -- see test_braced_key_with_semicolon_or_bracket_is_a_citation.
 # "@{any key at all}": pandoc takes anything but white space inside the braces.
-braced_key = st.text(alphabet=st.characters(blacklist_characters="{}", blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
+braced_key = st.text(alphabet=st.characters(blacklist_characters="{}",
+                                            blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
                      min_size=1, max_size=10).filter(lambda k: not any(c.isspace() for c in k))
 affix_word = st.text(alphabet="abcdefghij pq.,:–0123456789", max_size=10)
 
@@ -202,7 +204,7 @@ def mangled_bib(draw):
 
 def _header_line(text: str, key: str) -> int | None:
     """Line of an intact ``@type{key,`` header in ``text``, if there is exactly one."""
-    headers = [m for m in re.finditer(r"@(article|book|incollection|misc)\{" + re.escape(key) + ",", text)]
+    headers = list(re.finditer(r"@(article|book|incollection|misc)\{" + re.escape(key) + ",", text))
     if len(headers) != 1:
         return None
     return text.count("\n", 0, headers[0].start()) + 1
@@ -456,8 +458,8 @@ def test_extension_never_raises_and_problems_are_diagnostics(source):
             assert diagnostic.path == "refs.bib", diagnostic
     messages = [d.message for d in page_diagnostics(diagnostics)]
     # Whatever is left unresolved in the output is explained by a diagnostic.
-    for title in re.findall(r'class="citation ntsbrief-unresolved"[^>]*title="([^"]*)"', everything):
-        title = _text(title)
+    for written in re.findall(r'class="citation ntsbrief-unresolved"[^>]*title="([^"]*)"', everything):
+        title = _text(written)
         if title.startswith("Unknown citation key: "):
             for key in title.removeprefix("Unknown citation key: ").split(", "):
                 assert any(f"unknown citation key '{key}'" in m for m in messages), (key, messages)
@@ -572,12 +574,12 @@ def test_indented_code_does_not_shift_lines():
 
 
 def test_code_span_inside_a_citation_is_kept():
-    page, _, diagnostics = convert("See [see `Art. 5` @piper2005, 3].\n")
+    page, _, _ = convert("See [see `Art. 5` @piper2005, 3].\n")
     assert "Art. 5" in page, page
 
 
 def test_colon_fence_line_inside_a_citation_is_not_lost():
-    page, _, diagnostics = convert("See [see\n:::\n@piper2005, 3] and [@chuang2006].\n")
+    page, _, _ = convert("See [see\n:::\n@piper2005, 3] and [@chuang2006].\n")
     text = re.sub(r"<[^>]+>", "", page)
     assert "Piper, 2005" in text and "Chuang, 2006" in text, text
 

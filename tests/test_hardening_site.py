@@ -178,8 +178,17 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 
 def unsafe_markup(markup: str) -> list[str]:
     """Every way a payload could have become markup in ``markup``."""
-    problems = []
     scanner = scan(markup)
+    problems = _tag_problems(scanner) + _script_problems(scanner)
+    # Textual backstops, in case the parser is more lenient than a browser (escaped text cannot match).
+    for pattern in (r"<script[^>]*>\s*alert", r"<img\s+src=x", r"<b>pwn", r"<i>pwn"):
+        problems += [f"raw payload: {m.group(0)!r}" for m in re.finditer(pattern, markup, re.I)]
+    return problems
+
+
+def _tag_problems(scanner) -> list[str]:
+    """Tags and attributes that come from data, and links with an unsafe scheme."""
+    problems = []
     for tag, attrs in scanner.tags:
         if "pwn" in tag:
             problems.append(f"tag from data: <{tag}>")
@@ -190,6 +199,12 @@ def unsafe_markup(markup: str) -> list[str]:
                 scheme = urlsplit(value.strip()).scheme.lower()
                 if scheme and scheme not in SAFE_SCHEMES:
                     problems.append(f"unsafe link: <{tag} {name}={value!r}>")
+    return problems
+
+
+def _script_problems(scanner) -> list[str]:
+    """Scripts from data; JSON data blocks cut short, or holding unsafe markup."""
+    problems = []
     for kind, text in scanner.scripts:
         if kind.endswith("json"):
             # Data, not code: it must parse as a whole (no early </script>), and any HTML in it
@@ -204,9 +219,6 @@ def unsafe_markup(markup: str) -> list[str]:
                     problems += [f"in JSON {kind}: {problem}" for problem in unsafe_markup(value)]
         elif "pwn" in text:
             problems.append(f"script from data: {text[:200]!r}")
-    # Textual backstops, in case the parser is more lenient than a browser (escaped text cannot match).
-    for pattern in (r"<script[^>]*>\s*alert", r"<img\s+src=x", r"<b>pwn", r"<i>pwn"):
-        problems += [f"raw payload: {m.group(0)!r}" for m in re.finditer(pattern, markup, re.I)]
     return problems
 
 
@@ -536,7 +548,7 @@ def test_build_never_modifies_sources(tmp_path, strict):
              # user pages at the generated pages' paths: filled in the output, never in the source
              "notes.md": "# Notes\n\nBefore.\n\n<!-- ntsbrief:notes -->\n\nAfter.\n",
              "references.md": "---\ntitle: Works\n---\n# Works cited\n"}
-    root = make_site(tmp_path, pages=pages, nav=NAV + [{"Notes": "notes.md"}, {"Works": "references.md"}],
+    root = make_site(tmp_path, pages=pages, nav=[*NAV, {"Notes": "notes.md"}, {"Works": "references.md"}],
                      extensions=["footnotes", "admonition", "tables", {"toc": {"permalink": True}}])
     before = _source_hashes(root)
     built = build(root, strict=strict)

@@ -43,7 +43,7 @@ def test_built_clusters_are_what_pandocs_reader_makes_of_them():
     built = built_citations(FORMS)
     read = read_by_pandoc(FORMS)
     assert sum(b is not None for b in built) >= 30  # the common forms are built, not read
-    for source, mine, blocks in zip(FORMS, built, read):
+    for source, mine, blocks in zip(FORMS, built, read, strict=True):
         if mine is not None:
             assert blocks[0]["t"] == "Para" and blocks[0]["c"][0]["t"] == "Cite", source
             assert mine == blocks[0]["c"][0]["c"][0], source

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import markdown
 import pytest
+from conftest import build, write_site
 from mkdocs.exceptions import PluginError
 
-from conftest import build, write_site
 from ntsbrief import citeproc, pandoc_ast
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
@@ -330,7 +330,7 @@ def test_build_and_check_with_a_broken_pandoc_say_so_in_a_plain_line(tmp_path, m
     assert not (root / "site" / "index.html").exists()
 
     check = subprocess.run([sys.executable, "-m", "ntsbrief.cli", "check"], capture_output=True, text=True, cwd=root,
-                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                           check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert "Traceback" not in check.stderr + check.stdout and check.returncode == 1
     lines = check.stdout.splitlines()
     assert len(lines) == 2 and expected in lines[0] and lines[-1].endswith("1 error(s), 0 warning(s)"), lines

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from conftest import build, write_site
+
 from ntsbrief import fields
 
 # What Zotero (Better BibTeX), JabRef, BibDesk and Mendeley put in an export beside

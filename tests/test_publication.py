@@ -5,10 +5,9 @@ import json
 import re
 
 import bibtexparser
+from test_site import BIB, PAGES, REGISTER, make
 
 from ntsbrief.cache import DiskCache
-
-from test_site import BIB, PAGES, REGISTER, make
 
 OWN = """
 @techreport{brief2011,

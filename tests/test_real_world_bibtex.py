@@ -55,8 +55,8 @@ def test_fmt_keeps_every_field_and_comment():
     normalised, problems = format_bibtex(original, "exported.bib")
     assert list(problems) == []
     assert format_bibtex(normalised, "exported.bib")[0] == normalised  # idempotent
-    for line in original.splitlines():
-        line = line.strip().rstrip(",")
+    for written in original.splitlines():
+        line = written.strip().rstrip(",")
         if line and line != "}":
             assert line in normalised, line
     keys = re.findall(r"^@(?!string|comment|preamble)\w+\{([^,\n]+),", normalised, re.MULTILINE)

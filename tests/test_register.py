@@ -67,7 +67,8 @@ def test_articles_and_wordings_enter_the_model(register):
 
 
 @pytest.mark.parametrize("ids, text", [
-    (["hr-expert"], "Personal interview with expert on Malaysian national human rights issues, Kuala Lumpur, 14 June 2011."),
+    (["hr-expert"], "Personal interview with expert on Malaysian national human rights issues, Kuala Lumpur, "
+     "14 June 2011."),
     (["ngo"], "Personal interviews with NGO practitioners, Kuala Lumpur, 13 and 14 June 2011."),
     (["ngo", "legal"], "Personal interviews with (1) NGO practitioners; and (2) legal specialist, Kuala Lumpur, "
                        "13 and 14 June 2011."),
@@ -127,7 +128,8 @@ def test_format_dates(days, text):
     ("  w:\n    interviews: [a]\n", 6, "wording 'w': 'wording' is required"),
     ("  w:\n    wording: Personal interview with NGO practitioner, 13 June 2011.\n", 6,
      "wording 'w': 'interviews' is required"),
-    ("  w:\n    interviews:\n      - a\n      - b\n    wording: Personal interview with NGO practitioner, 13 June 2011.\n",
+    ("  w:\n    interviews:\n      - a\n      - b\n"
+     "    wording: Personal interview with NGO practitioner, 13 June 2011.\n",
      9, "wording 'w': unknown interview 'b' in 'interviews'"),
     ("  w:\n    interviews: [w]\n    wording: Personal interview with NGO practitioner, 13 June 2011.\n", 7,
      "wording 'w': unknown interview 'w'"),
@@ -160,7 +162,8 @@ def test_a_wording_of_an_invalid_interview_points_to_it():
 
 
 def test_a_broken_edit_keeps_the_last_valid_entries(register):
-    half_typed = REGISTER.replace("date: 2011-06-14\n    place: Kuala Lumpur\n  ngo:", "date: 2011-06-1\n    place: Kuala Lumpur\n  ngo:", 1)
+    half_typed = REGISTER.replace("date: 2011-06-14\n    place: Kuala Lumpur\n  ngo:",
+                                  "date: 2011-06-1\n    place: Kuala Lumpur\n  ngo:", 1)
     edited = Register(path="citations/interviews.yaml")
     edited.add_text(half_typed)
     assert "hr-expert" not in edited.interviews

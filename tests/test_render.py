@@ -55,8 +55,8 @@ def test_notes_list_numbers_and_links_back_to_every_marker():
 
 
 def test_references_list_with_dagger_and_cited_in():
-    entries = [render.ReferenceItem("a", "Smith (2001) <em>T</em>.", [("../p/#cite-1", "Intro"), ("../p/#cite-4", "Intro")],
-                                    unverified=True)]
+    entries = [render.ReferenceItem("a", "Smith (2001) <em>T</em>.",
+                                    [("../p/#cite-1", "Intro"), ("../p/#cite-4", "Intro")], unverified=True)]
     listing = render.references_html(entries, "† Not fully verified.")
     assert '<div id="ref-a" class="csl-entry" role="listitem">Smith (2001) <em>T</em>.' in listing
     assert "Cited in: " in listing and 'aria-label="Intro, citation 2">2</a>' in listing

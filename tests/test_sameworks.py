@@ -1,6 +1,6 @@
 """One work under two keys: detection (``sameworks``) and its report in a strict build."""
 
-import ntsbrief.sameworks as sameworks
+from ntsbrief import sameworks
 from ntsbrief.bibliography import Bibliography, Entry
 from ntsbrief.sameworks import SameWork, first_family_name, normal_doi, normal_text, same_works
 

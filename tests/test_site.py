@@ -169,15 +169,15 @@ def test_store_and_style_errors_are_located(site):
     assert "refs.bib:13: duplicate BibTeX key 'chuang2006' (first defined at refs.bib:1)" in built.warnings
     assert ("refs.bib:15: cannot parse this BibTeX block: Unexpectedly reached end of file. "
             "(an unclosed brace or quote?)") in built.warnings
-    style_line = next(i for i, l in enumerate((built.root / "mkdocs.yml").read_text().splitlines(), 1)
-                      if "style:" in l)
+    style_line = next(i for i, line in enumerate((built.root / "mkdocs.yml").read_text().splitlines(), 1)
+                      if "style:" in line)
     assert any(w.startswith(f"mkdocs.yml:{style_line}: unknown style 'chicago-authr-date'") for w in built.warnings)
 
 
 def test_configured_style_and_user_pages(site):
     pages = dict(PAGES)
     pages["sources.md"] = "# Works cited\n\nIntro text.\n\n<!-- ntsbrief:references -->\n\nAfter the list.\n"
-    nav = NAV + [{"Sources": "sources.md"}]
+    nav = [*NAV, {"Sources": "sources.md"}]
     built = make(site, pages=pages, nav=nav, plugin={"style": "apa", "references_page": "sources.md"})
     assert built.returncode == 0, built.log
     refs = built.html("sources")

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import markdown
 import pytest
-
 from conftest import build, write_site
-from ntsbrief.brief import Brief
+
 from ntsbrief.citeproc import Formatter
 from ntsbrief.extension import BriefExtension
 from ntsbrief.loader import Settings, open_brief
@@ -146,7 +145,7 @@ def test_encodings_and_line_ends_change_nothing(case, tmp_path, cache, baseline)
 def test_a_latin1_file_is_located_entry_by_entry(tmp_path, cache, baseline):
     data = (GOOD + "\n@book{bad, author = {Müller, Jörg}, title = {Über}, publisher = {P}, year = {2000}}\n"
             ).encode("latin-1")
-    citations, references, problems = resolve(tmp_path, data, cache)
+    _, references, problems = resolve(tmp_path, data, cache)
     assert any(p.startswith("refs.bib:8: byte 0xFC") and "Latin-1" in p for p in problems), problems
     assert good_references(references) == good_references(baseline[1])
 
@@ -154,7 +153,7 @@ def test_a_latin1_file_is_located_entry_by_entry(tmp_path, cache, baseline):
 def test_the_whole_store_as_pandoc_would_refuse_it_still_formats_every_good_entry(tmp_path, cache, baseline):
     """Every malformation at once: pandoc, given the file itself, reads none of it."""
     everything = b"\n".join(bad if isinstance(bad, bytes) else bad.encode() for bad, _, _ in CASES.values())
-    citations, references, problems = resolve(tmp_path, with_bad(everything), cache)
+    citations, references, _ = resolve(tmp_path, with_bad(everything), cache)
     assert good_references(references) == good_references(baseline[1])
     assert citations["cite-1"] == baseline[0]["cite-1"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ntsbrief.bibliography import Bibliography
-from ntsbrief.citeproc import Formatter, parse_pandoc_html, pandoc_path
+from ntsbrief.citeproc import Formatter, pandoc_path, parse_pandoc_html
 from ntsbrief.style import resolve_style
 
 TRICKY = r"""
@@ -90,7 +90,7 @@ def test_readings_are_kept_in_one_cache_file_and_read_back_without_pandoc(bib, t
     given = store.for_pandoc(sorted(set(KEYS) | {"parent"}))
     first = Formatter(tmp_path / "cache").read_entries(given)
     assert len(first.records) == len(KEYS) + 1
-    assert len([p for p in (tmp_path / "cache").iterdir()]) == 1  # not a file per entry
+    assert len(list((tmp_path / "cache").iterdir())) == 1  # not a file per entry
 
     def no_reader(command, stdin):
         assert "--from=biblatex" not in command, "an entry was read again"

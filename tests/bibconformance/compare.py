@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,6 +391,28 @@ def _lost_spans(theirs: str, mine: str) -> Counter:
     return count(theirs) - count(mine)
 
 
+def _causes(names: set[str], theirs: str, mine: str) -> str:
+    """The causes of a difference that the ``_STEPS`` of these ``names`` remove, named."""
+    found = []
+    if "math" in names:
+        found.append("TeX math shown raw")
+    lost = _lost_spans(theirs, mine) if "braces" in names else Counter()
+    braces = ("", 'class="nocase"')
+    if set(braces) & set(lost):
+        how = "letters changed" if "case" in names else "markup only"
+        found.append(f"brace-protected case lost ({how})")
+    elif "case" in names:
+        found.append("letter case differs")
+    found += [f"LaTeX formatting lost (<span {a}>)" for a in sorted(lost) if a not in braces]
+    if "quotes" in names:
+        found.append("straight quotes read as quotation marks")
+    if "spaces" in names:
+        found.append("white space differs")
+    if "initials" in names:
+        found.append("authors told apart differently (the sides cite different sets of works)")
+    return " + ".join(found) or "markup differs"
+
+
 def classify(theirs: str | None, mine: str | None) -> str:
     """The likely cause of a difference between pandoc direct's and ntsbrief's
     HTML: the fewest ``_STEPS`` that make the two alike, named."""
@@ -403,25 +426,7 @@ def classify(theirs: str | None, mine: str | None) -> str:
             for _, on_theirs, on_mine in steps:
                 t, m = on_theirs(t), on_mine(m)
             if t == m:
-                names = {name for name, _, _ in steps}
-                found = []
-                if "math" in names:
-                    found.append("TeX math shown raw")
-                lost = _lost_spans(theirs, mine) if "braces" in names else Counter()
-                braces = ("", 'class="nocase"')
-                if set(braces) & set(lost):
-                    how = "letters changed" if "case" in names else "markup only"
-                    found.append(f"brace-protected case lost ({how})")
-                elif "case" in names:
-                    found.append("letter case differs")
-                found += [f"LaTeX formatting lost (<span {a}>)" for a in sorted(lost) if a not in braces]
-                if "quotes" in names:
-                    found.append("straight quotes read as quotation marks")
-                if "spaces" in names:
-                    found.append("white space differs")
-                if "initials" in names:
-                    found.append("authors told apart differently (the sides cite different sets of works)")
-                return " + ".join(found) or "markup differs"
+                return _causes({name for name, _, _ in steps}, theirs, mine)
     words = lambda f: Counter(re.findall(r"\w+", html.unescape(_TAG_RE.sub(" ", f)).casefold()))  # noqa: E731
     if words(theirs) == words(mine):
         if 'class="nocase"' in theirs:
@@ -582,6 +587,35 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
+def _report_file(p: Prepared, w: Callable[[str], object]) -> None:
+    """One file's line of the Files section, and its own problems."""
+    w(f"- {p.name}: {len(p.store.entries)} entries in the store ({len(p.store.macros)} @string blocks), "
+      f"{len(p.cited)} compared, {len(p.clusters)} clusters\n")
+    if p.rejected:
+        kinds = Counter(re.sub(r"[{(].*", "", b.header).lower() for b in p.rejected)
+        w(f"  pandoc direct REJECTS THE WHOLE FILE: {len(p.rejected)} block(s) it cannot read "
+          f"({', '.join(f'{k} x{n}' for k, n in kinds.items())}); compared on the file without them, "
+          f"{len(p.rejected_keys)} entries not compared\n")
+        for block in p.rejected[:3]:
+            w(f"    line {block.line}: {block.header}  -- {block.error}\n")
+    if p.ntsbrief_rejects:
+        w(f"  ntsbrief on an entry pandoc rejects: {p.ntsbrief_rejects}\n")
+    if p.ntsbrief_error:
+        w(f"  NTSBRIEF CANNOT FORMAT THE FILE: {p.ntsbrief_error}\n")
+        for key, error in list(p.ntsbrief_left_out.items())[:3]:
+            w(f"    left out {key!r}: {error}\n")
+        if len(p.ntsbrief_left_out) > 3:
+            w(f"    ... {len(p.ntsbrief_left_out) - 3} more left out\n")
+    if p.unreadable_keys:
+        w(f"  keys pandoc cannot read even braced (not compared): {p.unreadable_keys!r}\n")
+    diagnostics = list(p.store.diagnostics)
+    if diagnostics:
+        kinds = Counter(re.sub(r"'.*", "", d.message).strip() for d in diagnostics)
+        w(f"  store diagnostics: {len(diagnostics)} ({', '.join(f'{k}: {n}' for k, n in kinds.items())})\n")
+        for d in diagnostics:
+            w(f"    {d}\n")
+
+
 def report(outcome: Run, out=sys.stdout, show: int | None = None) -> None:
     """The table, the files' own problems, the causes, then every difference."""
     w = out.write
@@ -597,31 +631,7 @@ def report(outcome: Run, out=sys.stdout, show: int | None = None) -> None:
     w("\nTime: " + "; ".join(f"{part.strip()} {value:.1f} s" for part, value in outcome.seconds.items()) + "\n")
     w("\nFiles\n")
     for p in outcome.prepared.values():
-        w(f"- {p.name}: {len(p.store.entries)} entries in the store ({len(p.store.macros)} @string blocks), "
-          f"{len(p.cited)} compared, {len(p.clusters)} clusters\n")
-        if p.rejected:
-            kinds = Counter(re.sub(r"[{(].*", "", b.header).lower() for b in p.rejected)
-            w(f"  pandoc direct REJECTS THE WHOLE FILE: {len(p.rejected)} block(s) it cannot read "
-              f"({', '.join(f'{k} x{n}' for k, n in kinds.items())}); compared on the file without them, "
-              f"{len(p.rejected_keys)} entries not compared\n")
-            for block in p.rejected[:3]:
-                w(f"    line {block.line}: {block.header}  -- {block.error}\n")
-        if p.ntsbrief_rejects:
-            w(f"  ntsbrief on an entry pandoc rejects: {p.ntsbrief_rejects}\n")
-        if p.ntsbrief_error:
-            w(f"  NTSBRIEF CANNOT FORMAT THE FILE: {p.ntsbrief_error}\n")
-            for key, error in list(p.ntsbrief_left_out.items())[:3]:
-                w(f"    left out {key!r}: {error}\n")
-            if len(p.ntsbrief_left_out) > 3:
-                w(f"    ... {len(p.ntsbrief_left_out) - 3} more left out\n")
-        if p.unreadable_keys:
-            w(f"  keys pandoc cannot read even braced (not compared): {p.unreadable_keys!r}\n")
-        diagnostics = list(p.store.diagnostics)
-        if diagnostics:
-            kinds = Counter(re.sub(r"'.*", "", d.message).strip() for d in diagnostics)
-            w(f"  store diagnostics: {len(diagnostics)} ({', '.join(f'{k}: {n}' for k, n in kinds.items())})\n")
-            for d in diagnostics:
-                w(f"    {d}\n")
+        _report_file(p, w)
     w("\nDifferences by cause (all styles)\n")
     causes = Counter((d.kind, d.cause) for d in outcome.differences)
     for (kind, cause), count in sorted(causes.items(), key=lambda item: (item[0][0], -item[1])):

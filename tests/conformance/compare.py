@@ -48,7 +48,8 @@ def signature(cluster: dict) -> tuple:
 
 def describe(cluster: dict) -> str:
     parts = []
-    for key, mode, prefix, suffix in zip(cluster["keys"], cluster["modes"], cluster["prefixes"], cluster["suffixes"]):
+    for key, mode, prefix, suffix in zip(cluster["keys"], cluster["modes"], cluster["prefixes"], cluster["suffixes"],
+                                         strict=True):
         mark = {"AuthorInText": "@", "NormalCitation": "@", "SuppressAuthor": "-@"}[mode]
         intext = "(in-text)" if mode == "AuthorInText" else ""
         parts.append(f"{prefix + ' ' if prefix else ''}{mark}{key}{intext}{' |' + suffix if suffix else ''}")
@@ -137,7 +138,7 @@ def compare(name: str, page: str) -> Report:
             continue
         # One difference per cluster where both sides read as many, else one for the run.
         if i2 - i1 == j2 - j1:
-            report.differences += [([ours[i]], [theirs[j]]) for i, j in zip(range(i1, i2), range(j1, j2))]
+            report.differences += [([ours[i]], [theirs[j]]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
         elif i2 - i1 == 0 or j2 - j1 == 0:
             report.differences += [([], [theirs[j]]) for j in range(j1, j2)]
             report.differences += [([ours[i]], []) for i in range(i1, i2)]

@@ -18,8 +18,9 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DOCUMENTS = HERE / "documents"
@@ -113,8 +114,8 @@ def _walk(node: Any, context: tuple[str, ...]) -> Iterator[tuple[dict, tuple[str
         if kind == "Cite":
             yield node, context
             # citations inside a citation's prefix/suffix (rare, but walk them)
-            citations, inlines = node["c"]
-            inner = context + ("Cite",)
+            citations, _ = node["c"]
+            inner = (*context, "Cite")
             for citation in citations:
                 yield from _walk(citation.get("citationPrefix", []), inner)
                 yield from _walk(citation.get("citationSuffix", []), inner)
@@ -122,11 +123,11 @@ def _walk(node: Any, context: tuple[str, ...]) -> Iterator[tuple[dict, tuple[str
         if kind in ("Figure", "Table"):
             # [attr, caption, ...]: the caption ([short, blocks]) is untagged in JSON
             content = node["c"]
-            inner = context + (kind,)
-            yield from _walk(content[1], inner + ("Caption",))
+            inner = (*context, kind)
+            yield from _walk(content[1], (*inner, "Caption"))
             yield from _walk(content[2:], inner)
         elif kind is not None:
-            yield from _walk(node.get("c"), context + (kind,))
+            yield from _walk(node.get("c"), (*context, kind))
         else:
             for value in node.values():
                 yield from _walk(value, context)
@@ -237,7 +238,8 @@ def _print_summary(path: Path) -> None:
     for cluster in found:
         where = "/".join(cluster["context"]) or "-"
         parts = []
-        for key, mode, prefix, suffix in zip(cluster["keys"], cluster["modes"], cluster["prefixes"], cluster["suffixes"]):
+        for key, mode, prefix, suffix in zip(cluster["keys"], cluster["modes"], cluster["prefixes"],
+                                             cluster["suffixes"], strict=True):
             mark = {"AuthorInText": "", "NormalCitation": "", "SuppressAuthor": "-"}[mode]
             part = f"{prefix + ' ' if prefix else ''}{mark}@{key}{' |' + suffix if suffix else ''}"
             parts.append(part + (" (in-text)" if mode == "AuthorInText" else ""))
