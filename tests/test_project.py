@@ -34,10 +34,11 @@ def test_workflows_check_test_build_and_pin_actions():
     deploy = yaml.safe_load((workflows / "deploy.yml").read_text(encoding="utf-8"))
     steps = pr["jobs"]["check"]["steps"]
     commands = " ".join(step.get("run", "") for step in steps)
-    for needed in ("pip install -e '.[test]'", "ntsbrief check", "ntsbrief fmt --check", "python -m pytest",
-                   "mkdocs build --strict"):
+    for needed in ("pip install -e '.[test]'", "ruff check", "mypy", "ntsbrief check", "ntsbrief fmt --check",
+                   "python -m pytest", "mkdocs build --strict"):
         assert needed in commands
-    uses = [step["uses"] for wf in (pr, deploy) for job in wf["jobs"].values() for step in job["steps"] if "uses" in step]
+    uses = [step["uses"] for wf in (pr, deploy) for job in wf["jobs"].values() for step in job["steps"]
+            if "uses" in step]
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert all(re.search(r"@v\d+\.\d+\.\d+$", u) for u in uses), uses
