@@ -31,9 +31,9 @@ def test_a_pages_links_are_rebased_for_another_address():
 
 
 def layout(**changes):
-    values = dict(notes_page="notes.md", notes_title="Notes", references_page="references.md",
-                  references_title="References", full_text_page="", cite_page="index.md", cite_title="Cite this",
-                  own_key="me", downloads_dir="downloads")
+    values = {"notes_page": "notes.md", "notes_title": "Notes", "references_page": "references.md",
+              "references_title": "References", "full_text_page": "", "cite_page": "index.md",
+              "cite_title": "Cite this", "own_key": "me", "downloads_dir": "downloads"}
     values.update(changes)
     return Layout(**values)
 

@@ -1,9 +1,8 @@
 """The core without MkDocs: Python-Markdown plus ``Brief``, as another generator would use it."""
 
 import re
-from pathlib import Path
-
 from html.parser import HTMLParser
+from pathlib import Path
 
 import markdown
 import pytest
@@ -12,9 +11,9 @@ from hypothesis import strategies as st
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
+from ntsbrief.citeproc import Formatter
 from ntsbrief.extension import BriefExtension
 from ntsbrief.register import Register
-from ntsbrief.citeproc import Formatter
 from ntsbrief.style import resolve_style
 
 BIB = """
@@ -82,7 +81,7 @@ def test_citations_link_both_ways_and_citation_in_note():
 def test_problems_are_located_and_nothing_is_dropped():
     # As if three lines of front matter had been stripped before conversion.
     pages = {"a": ("Fine [@piper2005].\n\nBad [@chuang206] and[^missing].\n\n[^spare]: Unused.\n", 3)}
-    html, result, problems = convert_all(pages, order=["a"])
+    html, _result, problems = convert_all(pages, order=["a"])
     assert sorted(problems) == [
         "docs/a:6: note '[^missing]' is used but not defined in this page",
         "docs/a:6: unknown citation key 'chuang206' (did you mean 'chuang2006'?)",
@@ -94,7 +93,7 @@ def test_problems_are_located_and_nothing_is_dropped():
 
 def test_code_and_email_left_alone():
     source = "Mail a@b.org, `[@piper2005]`, see <https://x.org/@piper2005>.\n\n    [@piper2005]\n\n```\n[^n]\n```\n"
-    html, result, problems = convert_all({"a": (source, 0)}, order=["a"])
+    html, _result, problems = convert_all({"a": (source, 0)}, order=["a"])
     assert problems == [] and "citation" not in html["a"] and "noteref" not in html["a"]
     assert "<code>[@piper2005]</code>" in html["a"] and "a@b.org" in html["a"]
 
@@ -104,7 +103,7 @@ def test_interview_notes_from_the_register():
     register.add_text("interviews:\n  ngo:\n    interviewee: NGO practitioners\n    dates: [2011-06-13, 2011-06-14]\n"
                       "    place: Kuala Lumpur\n    private: {names: [Hidden Name]}\n")
     pages = {"a": ("Text[^1] and[^2].\n\n[^1]: [interviews: ngo]\n[^2]: [interview: nobody]\n", 0)}
-    html, result, problems = convert_all(pages, order=["a"], register=register)
+    _html, result, problems = convert_all(pages, order=["a"], register=register)
     assert "Personal interviews with NGO practitioners, Kuala Lumpur, 13 and 14 June 2011." in result.notes_html
     assert problems == ["docs/a:4: unknown interview 'nobody' (not in interviews.yaml)"]
     assert "[interview: nobody]" in result.notes_html
@@ -158,7 +157,7 @@ def test_a_chain_of_notes_is_numbered_as_read(definitions):
     """A note reached only from another note, at any depth, is numbered where a
     reader meets it: the page's text, then each note in the Notes list's order."""
     pages = {"p": (f"Text[^a] and[^d].\n\n{definitions}[^d]: D.\n", 0)}
-    html, result, problems = convert_all(pages, order=["p"])
+    _html, result, problems = convert_all(pages, order=["p"])
     assert problems == []
     notes = result.notes_html
     assert re.findall(r'<li id="note-(\d)"', notes) == ["1", "2", "3", "4"]
@@ -170,7 +169,7 @@ def test_a_chain_of_notes_is_numbered_as_read(definitions):
 
 def test_a_cycle_of_notes_is_numbered_once_each():
     pages = {"p": ("Text[^a].\n\n[^a]: A, see[^b].\n[^b]: B, back to[^a].\n", 0)}
-    html, result, problems = convert_all(pages, order=["p"])
+    _html, result, problems = convert_all(pages, order=["p"])
     assert problems == []
     assert re.findall(r'<li id="note-(\d)"', result.notes_html) == ["1", "2"]
     assert "Undefined note" not in result.notes_html
@@ -179,7 +178,7 @@ def test_a_cycle_of_notes_is_numbered_once_each():
 
 def test_a_note_used_only_in_a_note_never_shown_is_reported():
     pages = {"p": ("Text.\n\n[^x]: X, see[^y].\n[^y]: Y.\n", 0)}
-    html, result, problems = convert_all(pages, order=["p"])
+    _html, _result, problems = convert_all(pages, order=["p"])
     assert problems == ["docs/p:3: note '[^x]' is defined but never used",
                         "docs/p:4: note '[^y]' is used only in notes that are never shown"]
 
@@ -223,5 +222,5 @@ def test_a_citation_in_an_attribute_value_never_emits_markup_there(value):
 
 def test_a_control_character_in_a_page_is_located():
     pages = {"p": ("Fine.\n\nA NUL \x00 here [@piper2005].\n", 2)}
-    html, result, problems = convert_all(pages, order=["p"])
+    _html, _result, problems = convert_all(pages, order=["p"])
     assert problems == ["docs/p:5: control character U+0000 (column 7): the file is damaged or not text"]

@@ -13,8 +13,8 @@ import functools
 import html
 import posixpath
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from . import render
 from .brief import Resolution
@@ -48,6 +48,7 @@ class Addresses:
         self._between = functools.lru_cache(maxsize=None)(self._link_between)
 
     def url(self, key: str) -> str:
+        """The page's address (a key with none is its own address)."""
         return self._urls.get(key, key)
 
     def href(self, from_key: str, to_key: str, anchor: str) -> str:
@@ -65,15 +66,15 @@ class Addresses:
         """A page's relative links rewritten to work from another page's address."""
         from_url, to_url = self.url(from_key), self.url(to_key)
 
-        def fix(match: re.Match) -> str:
-            target = match.group(2)
+        def fix(match: re.Match[str]) -> str:
+            target: str = match.group(2)
             if not target or target.startswith("/") or _SCHEME_RE.match(target):
-                return match.group(0)
+                return str(match.group(0))
             folder = "/" + from_url if from_url.endswith("/") else posixpath.dirname("/" + from_url)
             absolute = posixpath.normpath(posixpath.join(folder, target))
             if target.endswith("/") and not absolute.endswith("/"):
                 absolute += "/"
-            return match.group(1) + self._relative(absolute.lstrip("/") or ".", to_url) + match.group(3)
+            return f"{match.group(1)}{self._relative(absolute.lstrip('/') or '.', to_url)}{match.group(3)}"
 
         return _LINK_ATTR_RE.sub(fix, body)
 
@@ -93,6 +94,8 @@ class AssembledPage:
 
 @dataclass
 class Assembled:
+    """Every page but the full text's, assembled; and the full-text page's own text."""
+
     pages: dict[str, AssembledPage] = field(default_factory=dict)
     full_text_own: str | None = None  # the full-text page's own text, a marker where the brief goes
 

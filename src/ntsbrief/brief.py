@@ -16,14 +16,15 @@ Front ends (the MkDocs plugin, ``ntsbrief check``) drive it in three steps:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Any
 
 from . import fields, render
 from .bibliography import Bibliography, PandocBibtex, field_line
-from .citeproc import Formatted, FormatError, Formatter, PandocSetupError, Rejection
-from .diagnostics import Diagnostics
+from .citeproc import FormatError, Formatted, Formatter, PandocSetupError, Rejection
+from .diagnostics import Diagnostics, Severity
 from .numbering import CitationNumbers, HrefFunction, Links, NoteNumbers, number_citations, number_notes
 from .records import CitationUse, NoteDefinition, NoteUse, PageRecord  # noqa: F401 - the brief's records, re-exported
 from .register import Register
@@ -72,6 +73,9 @@ def _predicted(source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 class Brief:
+    """One brief: its store, register and style, the records of its pages, and
+    everything reported about it (``diagnostics``), for one build."""
+
     def __init__(self, bibliography: Bibliography, style: Style, formatter: Formatter,
                  register: Register | None = None, locale: str | None = None,
                  unverified_field: str = "verified", unverified_note: str = ""):
@@ -209,7 +213,7 @@ class Brief:
         changed = [source for source in sources if hash(source) not in previous._sources]
         return all(text in previous._formatted for source in changed for text, _ in _predicted(source))
 
-    def csl_items(self, keys: list[str]) -> list[dict]:
+    def csl_items(self, keys: list[str]) -> list[dict[str, Any]]:
         """CSL-JSON records of the entries, read as for formatting (so usually cached)."""
         return self.formatter.csl_items(self._bibtex(keys))
 
@@ -232,8 +236,8 @@ class Brief:
             entry = self.bibliography.entries[key]
             missing = self.bibliography.missing_fields(key)
             if missing:
-                self.diagnostics.add(entry.path, entry.line,
-                                     f"entry '{key}' (@{entry.entry_type}) lacks required field(s): {', '.join(missing)}")
+                self.diagnostics.add(entry.path, entry.line, f"entry '{key}' (@{entry.entry_type}) lacks required "
+                                                             f"field(s): {', '.join(missing)}")
             for name, value in entry.raw_fields.items():
                 path = fields.local_path(value) if name in published else None
                 if path:
@@ -247,7 +251,8 @@ class Brief:
         entries, cited_keys, reported = self.bibliography.entries, set(cited), set()
         for group in same_works(entries, None if store_wide else cited_keys):
             both = [key for key in group.keys if key in cited_keys]
-            pairs = [(key, both[0], "cite one key and delete the other", "error") for key in both[1:]]
+            pairs: list[tuple[str, str, str, Severity]] = [
+                (key, both[0], "cite one key and delete the other", "error") for key in both[1:]]
             if store_wide:
                 pairs += [(key, group.keys[0], "keep one key and delete the other", "warning")
                           for key in group.keys[1:] if key not in both[1:]]
@@ -275,12 +280,12 @@ class Brief:
                 self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
         unalias = self.bibliography.unalias
         # A cluster citing an entry pandoc cannot read stays as written, marked, like an unknown key.
-        clusters = formatted.clusters
+        shown = formatted.clusters
         if unreadable:
-            clusters = {k: v for k, v in clusters.items() if not unreadable & set(parse_whole_cluster(k).keys)}
+            shown = {k: v for k, v in shown.items() if not unreadable & set(_keys_of(k))}
         if self.bibliography.has_aliases:
-            clusters = {k: render.unalias_refs(v, unalias) for k, v in clusters.items()}
-        return Formatted({k: render.drop_unsafe_links(v) for k, v in clusters.items()},
+            shown = {k: render.unalias_refs(v, unalias) for k, v in shown.items()}
+        return Formatted({k: render.drop_unsafe_links(v) for k, v in shown.items()},
                          {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()
                           if k not in unreadable},
                          formatted.warnings)
@@ -334,6 +339,12 @@ def _add_previews(result: Resolution, records: list[PageRecord], notes: NoteNumb
         result.targets[record.key] = list(dict.fromkeys(targets))
     result.targets[notes_page] = list(dict.fromkeys(
         result.targets.get(notes_page, []) + [render.ref_anchor(key) for key in result.cited_keys]))
+
+
+def _keys_of(cluster_text: str) -> list[str]:
+    """The keys a formatted cluster (pandoc's text of it) cites."""
+    cluster = parse_whole_cluster(cluster_text)
+    return cluster.keys if cluster is not None else []
 
 
 def _about_unreadable(warning: str, names: set[str]) -> bool:

@@ -8,8 +8,8 @@ links for the reference list. Problems are reported to the ``Diagnostics`` given
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import render
 from .diagnostics import Diagnostics, suggest

@@ -21,10 +21,11 @@ import html
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -32,22 +33,26 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.structure import StructureItem
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
+from mkdocs.utils.templates import TemplateContext
 
-from .assemble import Addresses, Layout, assemble, full_text_parts
 from . import render
-from .brief import Brief
+from .assemble import Addresses, Layout, assemble, full_text_parts
+from .brief import Resolution
+from .citeproc import PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import Loose, check_options, unpublished
-from .publication import publish
-from .citeproc import PandocSetupError
+from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
 from .style import HOUSE_STYLE
 
@@ -83,7 +88,9 @@ _MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
 _DIRTY_BUILD_WARNING = _DirtyBuildWarning()
 
 
-class NtsBriefConfig(base.Config):
+class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' __init_subclass__ is untyped
+    """The plugin's options in mkdocs.yml (under ``plugins: - ntsbrief:``)."""
+
     # Loose: MkDocs takes any value; options.check_options checks each, with its line.
     bibliography = Loose((str, list), default=[])
     """BibTeX file(s), relative to mkdocs.yml: one path or a list."""
@@ -123,13 +130,15 @@ class NtsBriefConfig(base.Config):
     """Fields kept private by default that the site may publish, by BibTeX name (e.g. abstract)."""
 
 
-class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
+class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-call]  # as above
+    """The MkDocs plugin: event glue around the core (see the module's docstring)."""
+
     def __init__(self) -> None:
         super().__init__()
         self._session: LiveSession | None = None  # what crosses serve rebuilds (session.py)
         self._serving = self._dirty = False
 
-    def on_startup(self, *, command, dirty) -> None:
+    def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defined so that MkDocs keeps one plugin object across serve rebuilds."""
         self._serving = command == "serve"
         # --dirty: MkDocs converts and writes only the pages whose source changed;
@@ -138,6 +147,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._dirty = bool(dirty)
         if self._dirty:
             _MKDOCS_BUILD_LOG.addFilter(_DIRTY_BUILD_WARNING)
+
+    @property
+    def _live(self) -> LiveSession:
+        """The session (``on_config`` makes it before any other event needs it)."""
+        if self._session is None:
+            raise PluginError("ntsbrief: an MkDocs event came before on_config")
+        return self._session
 
     def on_shutdown(self) -> None:
         """The preview ends: nothing of it is kept (MkDocs keeps this object for the process)."""
@@ -148,6 +164,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
     # -- configuration -------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Check the options, begin the session's build, open the brief, install the extension."""
         opts = self.config
         problems = check_options(opts, config.config_file_path, Path(config.docs_dir))  # as `ntsbrief check`
         if any(problem.fatal for problem in problems):
@@ -157,14 +174,17 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         cache_dir = self.settings.root / cache if cache else None
         if self._session is None or self._session.cache_dir != cache_dir:
             self._session = LiveSession(cache_dir)
-        self._session.begin(_conversion_inputs(config, self.settings))
-        self.brief = open_brief(self.settings, self._session.formatter, previous=self._session.previous)
-        self.brief.marks = self._session.marks  # pages converted in an earlier build are resolved in this one
+        self._live.begin(_conversion_inputs(config, self.settings))
+        self.brief = open_brief(self.settings, self._live.formatter, previous=self._live.previous)
+        self.brief.marks = self._live.marks  # pages converted in an earlier build are resolved in this one
         for problem in problems:
             self.brief.diagnostics.add(*astuple(problem.diagnostic))
 
         self.extension = BriefExtension()
-        config.markdown_extensions[:] = with_brief_extension(config.markdown_extensions, self.extension)
+        # MkDocs types the list as names; Python-Markdown takes an extension object too,
+        # which is how one object sees every page.
+        config.markdown_extensions[:] = with_brief_extension(  # type: ignore[assignment]
+            config.markdown_extensions, self.extension)  # type: ignore[arg-type]
         config.extra_css.append(STYLESHEET)
         config.extra_javascript.append(SCRIPT)
 
@@ -192,6 +212,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         return pages
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Add the generated pages and assets; keep the brief's inputs out of the site."""
         markers = {self.config.notes_page: render.NOTES_MARKER, self.config.references_page: render.REFERENCES_MARKER,
                    self.config.full_text_page: render.FULL_TEXT_MARKER}
         for page, title in self._generated_pages():
@@ -222,7 +243,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             # A page the session cannot give back is converted again: MkDocs does
             # so for a page whose built file is missing.
             for file in files.documentation_pages():
-                if not file.generated_by and self._session.converted(file.src_uri) is None:
+                if not file.generated_by and self._live.converted(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
         for asset in (STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
@@ -230,6 +251,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Remember the reading order; start formatting what the pages cite."""
         try:
             return self._on_nav(nav, files)
         except PandocSetupError as error:  # one plain line, no traceback
@@ -240,12 +262,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         self._nav = nav
         # Citations are formatted in the background while MkDocs converts pages.
         self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
-                             if not file.generated_by], previous=self._session.previous)
+                             if not file.generated_by], previous=self._live.previous)
         return nav
 
     # -- per page ----------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A new record for the page about to be converted."""
         offset = line_offset(page.file.content_string, markdown)
         if page.file.abs_src_path and not page.file.generated_by:
             shown = shown_path(Path(page.file.abs_src_path), self.settings.root)
@@ -255,6 +278,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """The page converted: its note texts go to its record."""
         record = self.brief.records.get(page.file.src_uri)
         self.extension.page = None
         self._pages[page.file.src_uri] = page
@@ -262,19 +286,19 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
 
     # -- across the brief ------------------------------------------------------
 
-    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+    def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         """Every page is converted: resolve the brief and rewrite each page."""
         try:
             return self._on_env(env, config, files)
         except PandocSetupError as error:  # one plain line, no traceback
             raise PluginError(f"ntsbrief: {error}") from None
 
-    def _on_env(self, env, config: MkDocsConfig, files: Files):
+    def _on_env(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         opts = self.config
         if self._serving:
-            if self._session.templates is None:
-                self._session.templates = _CompiledTemplates()
-            env.bytecode_cache = self._session.templates
+            if self._live.templates is None:
+                self._live.templates = _CompiledTemplates()
+            env.bytecode_cache = self._live.templates
         self._documentation = [file.src_uri for file in files.documentation_pages()]  # in the order MkDocs builds
         if self._dirty:
             self._reuse_converted_pages(files)
@@ -293,13 +317,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         converted = {key: page.content for key, page in self._pages.items() if page.content is not None}
         assembled = assemble(converted, result, self._publication, layout, addresses)
         self._search_content = {}
-        self._reader_content = None
-        for key, page in assembled.pages.items():
-            self._pages[key].content = page.content
+        self._reader_content: str | None = None
+        for key, assembled_page in assembled.pages.items():
+            self._pages[key].content = assembled_page.content
             if key in result.search_pages:  # a citation in a heading: its text in the contents
                 _resolve_titles(self._pages[key].toc, result.search_pages[key])
-            if page.search_text is not None:
-                self._search_content[key] = page.search_text
+            if assembled_page.search_text is not None:
+                self._search_content[key] = assembled_page.search_text
         full = layout.full_text_page
         if assembled.full_text_own is not None:
             page = self._pages[full]
@@ -321,7 +345,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             raise PluginError("ntsbrief: the bibliography could not be read or formatted (see the messages "
                               "above), so the site was not written")
         self._result = result
-        self._session.previous = self.brief
+        self._live.previous = self.brief
         if self._dirty:
             self._write_changed_pages(result, config)
         return env
@@ -354,27 +378,28 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
                 continue
             record = self.brief.records.get(key)
             if key in self._pages and record is not None and page.content is not None:
-                self._session.keep(key, ConvertedPage(record, page.content, _shown(page)))
+                self._live.keep(key, ConvertedPage(record, page.content, _shown(page)))
                 continue
-            converted = self._session.converted(key)
+            converted = self._live.converted(key)
             if page.markdown is None and converted is not None:
                 _show_again(page, converted.shown)
                 page.content = converted.html
                 self.brief.records[key] = converted.record
                 self._pages[key] = page
                 self._reused.add(key)
-        self._session.keep_only(keys)
+        self._live.keep_only(keys)
 
-    def _write_changed_pages(self, result, config: MkDocsConfig) -> None:
+    def _write_changed_pages(self, result: Resolution, config: MkDocsConfig) -> None:
         """A page given back by the session whose output changed is written again:
         patched in its built file when only the brief's parts of it changed (note
         and citation numbers shift on every later page when one is added), else
         built again by MkDocs, which builds a page whose built file is missing."""
-        self._session.navigation(_navigation_signature(self._nav))  # if it changed, every page did
+        if self._nav is not None:
+            self._live.navigation(_navigation_signature(self._nav))  # if it changed, every page did
         for key, page in self._pages.items():
             head = self._publication.head_html if key == self._cite_page else ""
             output = PageOutput(page.content or "", result.previews_script(key), head, tuple(_titles(page.toc)))
-            before = self._session.written(key, output)
+            before = self._live.written(key, output)
             if key not in self._reused or before == output:
                 continue
             path = Path(page.file.abs_dest_path)
@@ -404,12 +429,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
             index.add_entry_from_context(page)
         finally:
             page.content = shown
-        self._session.search_entries[page.file.src_uri] = entries[start:]
+        self._live.search_entries[page.file.src_uri] = entries[start:]
         del entries[start:]
         return True
 
     @event_priority(100)  # before the search plugin indexes the page
-    def _show_search_the_text(self, context, *, page: Page, config: MkDocsConfig, nav):
+    def _show_search_the_text(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                              nav: Navigation) -> TemplateContext:
         """Search indexes words: it gets each page with citations and markers as
         plain text, which also spares it parsing their markup (a large share of
         its time on a brief)."""
@@ -421,11 +447,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         return context
 
     @event_priority(-100)  # after it
-    def _give_readers_the_page(self, context, *, page: Page, config: MkDocsConfig, nav):
+    def _give_readers_the_page(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                               nav: Navigation) -> TemplateContext:
         if self._reader_content is not None:
             page.content, self._reader_content = self._reader_content, None
         if self._dirty:  # what the search index took of the page, to give it back in later builds
-            self._session.search_entries[page.file.src_uri] = list((_search_entries(config) or [])[self._indexed_before:])
+            taken = (_search_entries(config) or [])[self._indexed_before:]
+            self._live.search_entries[page.file.src_uri] = list(taken)
         return context
 
     on_page_context = CombinedEvent(_show_search_the_text, _give_readers_the_page)
@@ -464,7 +492,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         entries = _search_entries(config)
         if not self._dirty or entries is None:
             return
-        entries[:] = [entry for key in self._documentation for entry in self._session.search_entries.get(key, [])]
+        entries[:] = [entry for key in self._documentation for entry in self._live.search_entries.get(key, [])]
         for plugin in config.plugins.values():
             if hasattr(plugin, "search_index_prev"):
                 plugin.search_index_prev = None  # Material's merge: the index is whole already
@@ -491,11 +519,14 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):
         # the clusters formatted). Every object kept alive is rescanned by each garbage
         # collection of every later build.
         self.brief.records.clear()
-        self._pages, self._result, self._publication = {}, None, None
+        self._pages = {}
+        self._result, self._publication = Resolution(), Publication()
 
     on_post_build = CombinedEvent(_complete_search_index, _write_outputs)
 
-    def on_serve(self, server, *, config: MkDocsConfig, builder):
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig,
+                 builder: Callable[..., Any]) -> LiveReloadServer:
+        """Watch the inputs outside the docs folder: the store, the register, a style file."""
         for path in self.settings.watched:
             if path.exists():
                 server.watch(str(path))
@@ -516,7 +547,7 @@ def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     )
 
 
-def _search_index(config: MkDocsConfig):
+def _search_index(config: MkDocsConfig) -> Any:
     """The search plugin's index being built (Material's, or MkDocs' own), if a search plugin is used."""
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
@@ -525,14 +556,14 @@ def _search_index(config: MkDocsConfig):
     return None
 
 
-def _search_entries(config: MkDocsConfig) -> list | None:
+def _search_entries(config: MkDocsConfig) -> list[Any] | None:
     """The entries of the search index being built."""
     index = _search_index(config)
     entries = getattr(index, "entries", getattr(index, "_entries", None))
     return entries if isinstance(entries, list) else None
 
 
-def _titles(items) -> list[str]:
+def _titles(items: Iterable[AnchorLink]) -> list[str]:
     """The titles of a table of contents, depth first."""
     return [title for item in items for title in [item.title, *_titles(item.children)]]
 
@@ -567,14 +598,14 @@ def _conversion_inputs(config: MkDocsConfig, settings: Settings) -> list[bytes]:
     return inputs
 
 
-def _shown(page: Page) -> dict:
+def _shown(page: Page) -> dict[str, Any]:
     """What MkDocs keeps of a converted page to show it (its title, contents and
     anchors), as it is before the brief is resolved."""
     return {"markdown": page.markdown, "meta": dict(page.meta), "toc": copy.deepcopy(page.toc),
             "title": page._title_from_render, "anchors": page.present_anchor_ids, "links": page.links_to_anchors}
 
 
-def _show_again(page: Page, shown: dict) -> None:
+def _show_again(page: Page, shown: dict[str, Any]) -> None:
     page.markdown, page.meta, page.toc = shown["markdown"], dict(shown["meta"]), copy.deepcopy(shown["toc"])
     page._title_from_render = shown["title"]
     page.present_anchor_ids, page.links_to_anchors = shown["anchors"], shown["links"]
@@ -582,20 +613,20 @@ def _show_again(page: Page, shown: dict) -> None:
 
 def _navigation_signature(nav: Navigation) -> str:
     """The navigation as every page shows it: titles and addresses, nested."""
-    def item(entry) -> str:
-        children = "".join(item(child) for child in (entry.children or []))
+    def item(entry: StructureItem) -> str:
+        children = "".join(item(child) for child in (getattr(entry, "children", None) or []))
         return f"({entry.title!r} {getattr(entry, 'url', '')!r} {children})"
     return "".join(item(entry) for entry in nav.items)
 
 
-def _resolve_titles(items, resolve: Callable[[str], str]) -> None:
+def _resolve_titles(items: Iterable[AnchorLink], resolve: Callable[[str], str]) -> None:
     """Table-of-contents titles (HTML text) with the brief's marks resolved."""
     for item in items:
         item.title = resolve(item.title)
         _resolve_titles(item.children, resolve)
 
 
-def nav_files(nav) -> list[str]:
+def nav_files(nav: object) -> list[str]:
     """Every file path named in a nav configuration, at any depth."""
     if isinstance(nav, str):
         return [nav]

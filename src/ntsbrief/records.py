@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from . import render
 from .diagnostics import Diagnostics, suggest
 from .register import Register
 from .syntax import Cluster, normalise, scan_source
 
-Where = tuple  # (kind, normalised text, occurrence number, raw text): a line, found on demand
+Where = tuple[str, str, int, str]  # (kind, normalised text, occurrence number, raw text): a line, found on demand
 
 
 @dataclass(slots=True)
 class CitationUse:
+    """One citation as written on a page, and where it is shown."""
+
     raw: str
     cluster: Cluster
     where: Where
@@ -32,6 +34,8 @@ class CitationUse:
 
 @dataclass(slots=True)
 class NoteUse:
+    """One note reference (``[^label]``) on a page."""
+
     label: str
     where: Where
     in_note: str | None = None
@@ -39,12 +43,14 @@ class NoteUse:
 
 @dataclass(slots=True)
 class NoteDefinition:
+    """One note's definition (``[^label]: text``), its text as converted."""
+
     label: str
     where: Where
     html: str = ""
 
 
-def _did_you_mean(word: str, known) -> str:
+def _did_you_mean(word: str, known: Iterable[str]) -> str:
     hint = suggest(word, known)
     return f"; did you mean '{hint}'?" if hint else ""
 
@@ -91,7 +97,7 @@ class PageRecord:
         self._register = register
         self._markdown = markdown
         self.marks = marks
-        self._seen: Counter = Counter()
+        self._seen: Counter[tuple[str, str]] = Counter()
         self._lines: dict[tuple[str, str], list[int]] | None = None  # scanned on first need
         self.fences = True  # whether ``` fences are code here (the extension says)
         control = _CONTROL_RE.search(markdown)
@@ -121,7 +127,7 @@ class PageRecord:
     def _search(self, text: str) -> int | None:
         """Where the scan and Python-Markdown disagree: the first line that has the
         construct's text, or failing that its first word (a key or label)."""
-        first = text.split()[0] if text.split() else text
+        first = text.split(maxsplit=1)[0] if text.split() else text
         for needle in (text, first, first.strip("[]^@-{}")):
             if not needle:
                 continue
@@ -131,11 +137,13 @@ class PageRecord:
         return None
 
     def warn(self, line: int | None, message: str) -> None:
+        """Report a problem found while recording, at a line of the page."""
         self.diagnostics.add(self.path, line, message)
 
     # -- called by the Markdown extension, in reading order ------------------
 
     def cite(self, raw: str, cluster: Cluster, nested: tuple[str, ...] = ()) -> int:
+        """Record a citation; its index on the page (the placeholder's number)."""
         use = CitationUse(raw, cluster, self._where("cluster", raw))
         self.citations.append(use)
         for key in nested:
@@ -152,10 +160,12 @@ class PageRecord:
                   "'[^label]: text' in the same file")
 
     def use_note(self, label: str, raw: str) -> int:
+        """Record a note reference; its index on the page."""
         self.note_uses.append(NoteUse(label, self._where("note", raw)))
         return len(self.note_uses) - 1
 
     def define_note(self, label: str) -> int | None:
+        """Record a note's definition; its index, or None for a second definition of the label (reported)."""
         where = self._where("notedef", label)
         for earlier in self.definitions:
             if earlier.label == label:
@@ -169,21 +179,22 @@ class PageRecord:
     def interviews(self, raw: str, ids: list[str]) -> str:
         """The generated note text for ``[interviews: ...]``, or the raw text if it cannot be."""
         where = self._where("interviews", raw)
-        if self._register is None:
+        register = self._register
+        if register is None:
             problems = ["interview reference but no interview register is configured ('interviews:' option)"]
         else:
-            known = self._register.interviews
-            problems = [self._register.not_valid(i)  # in the file, but reported there
-                        or f"unknown interview '{i}' (not in {self._register.path}{_did_you_mean(i, known)})"
+            known = register.interviews
+            problems = [register.not_valid(i)  # in the file, but reported there
+                        or f"unknown interview '{i}' (not in {register.path}{_did_you_mean(i, known)})"
                         for i in ids if i not in known]
             if not ids:
                 problems.append("interview reference names no interview")
-        if problems:
+        if register is None or problems:
             line = self.line(where)  # the page is scanned only now, for the message
             for problem in problems:
                 self.warn(line, problem)
             return raw
-        return self._register.note_text(ids)
+        return register.note_text(ids)
 
     # -- after conversion -----------------------------------------------------
 

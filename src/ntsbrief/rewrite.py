@@ -8,7 +8,7 @@ plain text a search index gets.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import render
 from .numbering import CitationNumbers, Links, NoteNumbers
