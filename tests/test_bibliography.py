@@ -2,6 +2,7 @@
 
 
 from ntsbrief.bibliography import Bibliography
+from ntsbrief.pandoc_input import PandocInput, for_pandoc
 
 BIB = """\
 @string{mjil = {Michigan Journal of International Law}}
@@ -63,7 +64,7 @@ def test_missing_file_is_a_diagnostic(tmp_path):
 
 
 def test_subset_has_macros_and_crossref_parents_only(tmp_path):
-    subset = load(tmp_path).bibtex_for(["chapter", "chuang2006"])
+    subset = for_pandoc(load(tmp_path), ["chapter", "chuang2006"]).text
     assert "@string{mjil" in subset
     assert "@book{book2001" in subset and "@incollection{chapter" in subset
     assert "unused" not in subset
@@ -124,7 +125,8 @@ def test_an_unchanged_store_is_not_read_again(tmp_path):
 def test_entries_for_pandoc_follow_the_store():
     store = Bibliography()
     store.add_text("@incollection{ch, title = {C}, crossref = {bk}}\n", "a.bib")
-    assert store.for_pandoc(["ch"]) is store.for_pandoc(["ch"])  # remembered
-    assert [name for name, _, _ in store.for_pandoc(["ch"]).entries] == ["ch"]
+    given = PandocInput(store)
+    assert given.bibtex(["ch"]) is given.bibtex(["ch"])  # remembered
+    assert [name for name, _, _ in given.bibtex(["ch"]).entries] == ["ch"]
     store.add_text("@book{bk, title = {B}}\n", "b.bib")  # the parent arrives: asked again, it is there
-    assert [name for name, _, _ in store.for_pandoc(["ch"]).entries] == ["ch", "bk"]
+    assert [name for name, _, _ in for_pandoc(store, ["ch"]).entries] == ["ch", "bk"]

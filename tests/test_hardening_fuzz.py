@@ -32,14 +32,15 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from ntsbrief.bibliography import Bibliography, alias
+from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
 from ntsbrief.citeproc import Formatter
 from ntsbrief.diagnostics import Diagnostic
 from ntsbrief.extension import BriefExtension
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.register import Register
 from ntsbrief.style import resolve_style
-from ntsbrief.syntax import constructs, parse_cluster, scan_source
+from ntsbrief.syntax import alias, constructs, parse_cluster, scan_source
 
 # Modest, deterministic settings: derandomize + no database = the same examples on every run.
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -231,7 +232,7 @@ def test_bibliography_add_text_never_raises_and_locates_problems(text):
         assert entry.raw in text
         store.missing_fields(key)  # total for every entry
         store.suggest(key + "x")
-    subset = store.bibtex_for(list(store.entries) + ["not-there"])
+    subset = for_pandoc(store, list(store.entries) + ["not-there"]).text
     # As pandoc reads keys; an entry the store found unusable never reaches pandoc.
     assert all(alias(k) in subset for k in store.entries if k not in store.unusable)
     assert not any(store.entries[k].raw in subset for k in store.unusable)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ntsbrief import pandoc_ast
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter, _run, pandoc_path, parse_pandoc_html
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.style import resolve_style
 from ntsbrief.syntax import parse_cluster, read_cluster
 
@@ -100,9 +101,9 @@ def test_formatted_output_is_the_same_by_either_route(tmp_path):
     style = resolve_style("ntsbrief", tmp_path)
     sources = [form.replace("{weird:key.1}", "{a}") for form in FORMS]
     formatter = Formatter()
-    via_ast = formatter.format(style, store.bibtex_for(["a", "b", "c"]), sources)
+    via_ast = formatter.format(style, for_pandoc(store, ["a", "b", "c"]).text, sources)
     references = tmp_path / "cited.json"
-    references.write_text(json.dumps(formatter.csl_items(store.bibtex_for(["a", "b", "c"]))), encoding="utf-8")
+    references.write_text(json.dumps(formatter.csl_items(for_pandoc(store, ["a", "b", "c"]).text)), encoding="utf-8")
     unique = list(dict.fromkeys(sources))
     markdown = NOCITE + pandoc_ast.markdown_batch(unique, list(range(len(unique)))) + "\n::: {#refs}\n:::\n"
     output = _run([pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--citeproc",

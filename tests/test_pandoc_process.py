@@ -27,6 +27,7 @@ from ntsbrief.bibliography import Bibliography
 from ntsbrief.brief import Brief
 from ntsbrief.citeproc import FormatError, Formatter, PandocSetupError
 from ntsbrief.extension import BriefExtension
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.style import resolve_style
 
 REAL = citeproc.pandoc_path()
@@ -195,7 +196,7 @@ def test_a_hung_citeproc_run_fails_the_brief_with_that_message(tmp_path, use, mo
     fake = use(fake_pandoc(tmp_path, HANG_WHEN.format(condition='"--citeproc" in args')))
     formatter = Formatter()
     bibliography = store()
-    formatter.read_entries(bibliography.for_pandoc(["piper2005"]))  # read with the usual limits
+    formatter.read_entries(for_pandoc(bibliography, ["piper2005"]))  # read with the usual limits
     monkeypatch.setattr(citeproc, "TIMEOUT_BASE", 1.0)  # only the citeproc run is left to do
     brief = resolved(bibliography, "See [@piper2005, 12].\n", formatter)
     problems = [str(d) for d in brief.diagnostics]
@@ -267,8 +268,8 @@ def test_a_pandoc_that_is_not_one_is_a_setup_error_before_any_entry_is_blamed(tm
     expected = f"pandoc ({path}) {NOT_PANDOC[kind][1]}"
     advice = "reinstall ntsbrief with its pandoc: .venv/bin/pip install --force-reinstall -e ."
     for attempt in (citeproc.pandoc_version, citeproc.pandoc_api_version,
-                    lambda: Formatter().read_entries(store().for_pandoc(["piper2005", "chuang2006"])),
-                    lambda: Formatter().format(resolve_style("ntsbrief", tmp_path), store().for_pandoc(["piper2005"]),
+                    lambda: Formatter().read_entries(for_pandoc(store(), ["piper2005", "chuang2006"])),
+                    lambda: Formatter().format(resolve_style("ntsbrief", tmp_path), for_pandoc(store(), ["piper2005"]),
                                                ["[@{piper2005}]"])):
         with pytest.raises(PandocSetupError) as raised:
             attempt()
@@ -351,7 +352,7 @@ def test_private_fields_of_megabytes_never_reach_citeproc(tmp_path, use):
     formatter = Formatter()
     brief = resolved(bibliography, "See [@big2001].\n", formatter)
     assert not list(brief.diagnostics)
-    formatter.csl_items(bibliography.for_pandoc(["big2001"]))
+    formatter.csl_items(for_pandoc(bibliography, ["big2001"]))
     sizes = {line.rsplit(" ", 1)[0]: int(line.rsplit(" ", 1)[1]) for line in calls(fake)}
     assert sizes["--from=biblatex --to=json"] > len(abstract)  # the reader needs the entry as written
     assert sizes["--from=json --to=html5"] < 20_000 and sizes["--from=json --to=csljson"] < 20_000

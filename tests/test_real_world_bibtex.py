@@ -10,6 +10,7 @@ import pytest
 from ntsbrief.bibformat import format_bibtex
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.style import resolve_style
 
 EXPORTED = Path(__file__).parent / "data" / "exported.bib"
@@ -23,7 +24,7 @@ def formatted():
     assert list(store.entries) == KEYS
     assert all(store.missing_fields(key) == [] for key in KEYS)  # crossref supplies the booktitle
     clusters = [f"[@{{{key}}}]" for key in KEYS]
-    return Formatter().format(resolve_style("ntsbrief", EXPORTED.parent), store.bibtex_for(KEYS), clusters)
+    return Formatter().format(resolve_style("ntsbrief", EXPORTED.parent), for_pandoc(store, KEYS).text, clusters)
 
 
 def text(fragment):
@@ -69,7 +70,7 @@ def test_entries_converted_one_by_one_read_as_in_one_file(tmp_path, monkeypatch)
     from ntsbrief import citeproc
 
     store = Bibliography.load([EXPORTED], display_root=EXPORTED.parent)
-    whole = Formatter().csl_items(store.bibtex_for(KEYS))
+    whole = Formatter().csl_items(for_pandoc(store, KEYS).text)
     converted = []
     run = citeproc._run
 
@@ -80,8 +81,8 @@ def test_entries_converted_one_by_one_read_as_in_one_file(tmp_path, monkeypatch)
 
     monkeypatch.setattr(citeproc, "_run", counting)
     formatter = Formatter(tmp_path / "cache")
-    by_entry = formatter.csl_items(store.for_pandoc(KEYS[:3]))
+    by_entry = formatter.csl_items(for_pandoc(store, KEYS[:3]))
     assert by_entry == [item for item in whole if item["id"] in {"obokata:2005:smuggling",
                                                                  "garcia_lopez-2010/trafficking", "editors2009"}]
-    assert formatter.csl_items(store.for_pandoc(KEYS)) == whole  # the chapter inherits from its book
+    assert formatter.csl_items(for_pandoc(store, KEYS)) == whole  # the chapter inherits from its book
     assert converted == [KEYS[:3], ["chapter2009", "editors2009", "report2011"]]  # the parent comes along

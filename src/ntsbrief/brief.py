@@ -22,10 +22,11 @@ from functools import lru_cache
 from typing import Any
 
 from . import fields, render
-from .bibliography import Bibliography, PandocBibtex, field_line
+from .bibliography import Bibliography, field_line
 from .citeproc import FormatError, Formatted, Formatter, PandocSetupError, Rejection
 from .diagnostics import Diagnostics, Severity
 from .numbering import CitationNumbers, HrefFunction, Links, NoteNumbers, number_citations, number_notes
+from .pandoc_input import PandocBibtex, PandocInput
 from .records import CitationUse, NoteDefinition, NoteUse, PageRecord  # noqa: F401 - the brief's records, re-exported
 from .register import Register
 from .rewrite import PageRewriter
@@ -80,6 +81,7 @@ class Brief:
                  register: Register | None = None, locale: str | None = None,
                  unverified_field: str = "verified", unverified_note: str = ""):
         self.bibliography = bibliography
+        self.pandoc = PandocInput(bibliography)  # the store as pandoc is given it
         self.style = style
         self.formatter = formatter
         self.register = register
@@ -102,7 +104,7 @@ class Brief:
     def unread_keys(self) -> set[str]:
         """Cited keys whose entry as it stands pandoc did not read (reported; in a
         live preview its last good reading may stand in)."""
-        return {self.bibliography.unalias(name) for name in self._unreadable}
+        return {self.pandoc.unalias(name) for name in self._unreadable}
 
     @property
     def store_failed(self) -> bool:
@@ -178,7 +180,7 @@ class Brief:
 
     def _bibtex(self, keys: list[str]) -> PandocBibtex:
         # Sorted: the same cited works give the same input, however the brief is ordered.
-        return self.bibliography.for_pandoc(sorted(set(keys)))  # remembered there
+        return self.pandoc.bibtex(sorted(set(keys)))  # remembered there
 
     def prefetch(self, sources: list[str], previous: Brief | None = None) -> None:
         """Start formatting what the pages' sources cite, while the pages convert.
@@ -278,12 +280,12 @@ class Brief:
         for warning in formatted.warnings:
             if not _about_unreadable(warning, unreadable):
                 self.diagnostics.add("pandoc", None, re.sub(r"^\[WARNING\]\s*", "", warning))
-        unalias = self.bibliography.unalias
+        unalias = self.pandoc.unalias
         # A cluster citing an entry pandoc cannot read stays as written, marked, like an unknown key.
         shown = formatted.clusters
         if unreadable:
             shown = {k: v for k, v in shown.items() if not unreadable & set(_keys_of(k))}
-        if self.bibliography.has_aliases:
+        if self.pandoc.has_aliases:
             shown = {k: render.unalias_refs(v, unalias) for k, v in shown.items()}
         return Formatted({k: render.drop_unsafe_links(v) for k, v in shown.items()},
                          {unalias(k): render.drop_unsafe_links(v) for k, v in formatted.entries.items()
@@ -311,7 +313,7 @@ class Brief:
         """Report the entries pandoc cannot read, each at its place in the store;
         the names of those with no good version standing in for them."""
         for name, rejection in rejected.items():
-            key = self.bibliography.unalias(name)
+            key = self.pandoc.unalias(name)
             entry = self.bibliography.entries.get(key)
             if entry is None:
                 continue

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import fields, pandoc_ast, render
-from .bibliography import PandocBibtex
 from .cache import DiskCache, digest
 from .pandoc_ast import Node
+from .pandoc_input import PandocBibtex
 from .style import Style, is_incremental
 
 CACHE_VERSION = "2"

@@ -56,7 +56,7 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
         items: dict[str, exports.CslItem] = {}
         for keys in (result.cited_keys, own):
             for item in brief.csl_items(keys) if keys else []:
-                item["id"] = brief.bibliography.unalias(item["id"])
+                item["id"] = brief.pandoc.unalias(item["id"])
                 items[item["id"]] = dict(item)
     except FormatError as error:
         brief.diagnostics.add("pandoc", None, f"cannot read the cited entries for downloads: {error}")

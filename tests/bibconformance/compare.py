@@ -8,7 +8,7 @@ formatted twice:
   -t html5``: the .bib file itself or, where pandoc's reader rejects the whole
   file, a copy with the blocks it rejects blanked out (``pandoc_readable``);
 * **ntsbrief**: ``Bibliography.load([FILE.bib])``, then
-  ``Formatter().format(style, store.for_pandoc(keys), clusters)`` as a build
+  ``Formatter().format(style, for_pandoc(store, keys), clusters)`` as a build
   does it, keys pandoc cannot read written as their ``alias``. If ntsbrief
   cannot format the file at all, that is recorded, the entries whose BibTeX
   (as the store gives it to pandoc) pandoc rejects are found and left out, and
@@ -51,6 +51,7 @@ from pathlib import Path
 
 from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import FormatError, Formatted, Formatter, pandoc_path, parse_pandoc_html
+from ntsbrief.pandoc_input import PandocInput, for_pandoc
 from ntsbrief.style import Style, resolve_style
 from ntsbrief.syntax import alias
 
@@ -228,7 +229,7 @@ def prepare(path: Path, work: Path) -> Prepared:
         # What a brief citing one of these works gets from ntsbrief (the store accepts them).
         key = rejected_keys[0]
         try:
-            Formatter().format(resolve_style("ntsbrief", HERE), store.for_pandoc([key]), [f"[@{{{alias(key)}}}]"])
+            Formatter().format(resolve_style("ntsbrief", HERE), for_pandoc(store, [key]), [f"[@{{{alias(key)}}}]"])
             prepared.ntsbrief_rejects = f"citing {key!r} alone formats"
         except FormatError as error:
             prepared.ntsbrief_rejects = f"citing {key!r} alone: FormatError: {_one_line(str(error))}"
@@ -255,7 +256,7 @@ def rejected_by_pandoc(store: Bibliography, keys: list[str]) -> dict[str, str]:
     and the parents it needs), pandoc's reader rejects on its own."""
     probes = []
     for key in keys:
-        text = getattr(store.for_pandoc([key]), "text", None)
+        text = getattr(for_pandoc(store, [key]), "text", None)
         if not isinstance(text, str):  # the store no longer hands pandoc BibTeX: nothing to probe
             return {}
         probes.append({"name": key, "text": text})
@@ -272,10 +273,10 @@ def _shared_parents(store: Bibliography, keys: list[str]) -> str:
     """Parents that more than half of the keys bring along (a hint for a file-wide failure)."""
     counts = Counter()
     for key in keys:
-        entries = getattr(store.for_pandoc([key]), "entries", ())
+        entries = getattr(for_pandoc(store, [key]), "entries", ())
         for parent in {p for _, _, parents in entries for p in parents}:
             counts[parent] += 1
-    common = [f"{store.unalias(p)!r} (as {p})" for p, n in counts.items() if n > len(keys) / 2]
+    common = [f"{PandocInput(store).unalias(p)!r} (as {p})" for p, n in counts.items() if n > len(keys) / 2]
     return f"; each brings along, as its crossref/xdata parent, the entry {', '.join(common)}" if common else ""
 
 
@@ -287,7 +288,7 @@ def ntsbrief_side(prepared: Prepared, style: Style) -> Formatted:
         if not prepared.checked:
             prepared.checked = True
             try:
-                return prepared.formatter.format(style, store.for_pandoc(prepared.cited), texts)
+                return prepared.formatter.format(style, for_pandoc(store, prepared.cited), texts)
             except FormatError as error:
                 prepared.ntsbrief_error = _one_line(str(error))
                 prepared.ntsbrief_left_out = rejected_by_pandoc(store, prepared.cited)
@@ -298,7 +299,7 @@ def ntsbrief_side(prepared: Prepared, style: Style) -> Formatted:
     if not keys:
         return Formatted()
     try:
-        return prepared.formatter.format(style, store.for_pandoc(keys), texts)
+        return prepared.formatter.format(style, for_pandoc(store, keys), texts)
     except FormatError as error:
         prepared.ntsbrief_error = (prepared.ntsbrief_error or "") + f" -- and without the rejected entries: {error}"
         return Formatted()
@@ -487,14 +488,15 @@ def compare(prepared: Prepared, style: Style) -> Result:
     result.seconds["ntsbrief"] = time.perf_counter() - started
     result.ntsbrief_warnings = list(ours.warnings)
     store = prepared.store
+    unalias = PandocInput(store).unalias
     if prepared.ntsbrief_error:
         result.differences.append(Difference(prepared.name, style.name, "file", "", None, None,
                                              "ntsbrief cannot format the file", prepared.ntsbrief_error))
-    our_entries = {store.unalias(name): body for name, body in ours.entries.items()}
+    our_entries = {unalias(name): body for name, body in ours.entries.items()}
     renamed = {v["id"]: k for k in prepared.cited for v in [note_variables(store.entries[k])] if "id" in v}
     entry_causes: dict[str, str] = {}
     for key in sorted(set(prepared.cited) | set(direct.entries) | set(our_entries)):
-        theirs, mine = normalised(direct.entries.get(key)), normalised(our_entries.get(key), store.unalias)
+        theirs, mine = normalised(direct.entries.get(key)), normalised(our_entries.get(key), unalias)
         result.entries += 1
         if theirs is not None and theirs == mine:
             result.entries_identical += 1
@@ -515,7 +517,7 @@ def compare(prepared: Prepared, style: Style) -> Result:
     for cluster in prepared.clusters:
         source = cluster.text()
         theirs = normalised(direct.clusters.get(source))
-        mine = normalised(ours.clusters.get(cluster.text(alias)), store.unalias)
+        mine = normalised(ours.clusters.get(cluster.text(alias)), unalias)
         result.clusters += 1
         if theirs is not None and theirs == mine:
             result.clusters_identical += 1
