@@ -553,7 +553,7 @@ def clean_build(python: str, corpus: Path, config: str, site_url: str, site_dir:
     copy.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     try:
         built = subprocess.run([python, "-m", "mkdocs", "build", "-f", copy.name], cwd=corpus, env=_env(),
-                               capture_output=True, text=True, timeout=timeout)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"clean build of {config}: no end within {timeout:.0f} s") from None
     finally:
@@ -830,8 +830,9 @@ def summarise_preview(result: SizeResult, serve: dict) -> dict:
     failures: list[str] = []
     for name, sessions in result.preview_sessions.items():
         for number, session in enumerate(sessions, 1):
-            if session["error"]:
-                failures.append(f"{name} run {number}: {session['error'].splitlines()[0]}")
+            if session["error"]:  # its first line, and the last line of the log it quotes
+                lines = session["error"].strip().splitlines()
+                failures.append(f"{name} run {number}: {lines[0]}" + (f" … {lines[-1].strip()}" if len(lines) > 1 else ""))
             failures += [f"{name} run {number}: the rebuild after '{edit}' failed: "
                          f"{rebuild['error'].strip().splitlines()[-1]}"
                          for edit, rebuild in session["rebuilds"].items() if rebuild["error"]]
