@@ -232,7 +232,7 @@ def test_bibliography_add_text_never_raises_and_locates_problems(text):
         assert entry.raw in text
         store.missing_fields(key)  # total for every entry
         store.suggest(key + "x")
-    subset = for_pandoc(store, list(store.entries) + ["not-there"]).text
+    subset = for_pandoc(store, [*store.entries, "not-there"]).text
     # As pandoc reads keys; an entry the store found unusable never reaches pandoc.
     assert all(alias(k) in subset for k in store.entries if k not in store.unusable)
     assert not any(store.entries[k].raw in subset for k in store.unusable)

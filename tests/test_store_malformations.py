@@ -15,6 +15,7 @@ import markdown
 import pytest
 from conftest import build, write_site
 
+from ntsbrief.bibliography import Bibliography
 from ntsbrief.citeproc import Formatter
 from ntsbrief.extension import BriefExtension
 from ntsbrief.loader import Settings, open_brief
@@ -229,3 +230,27 @@ def test_a_huge_field_is_refused_at_its_line(tmp_path, cache, baseline):
     assert any(p.startswith("refs.bib:4: field 'note' is 2.0 MB") for p in problems), problems
     assert "ntsbrief-unresolved" in citations["cite-4"]
     assert good_references(references) == good_references(baseline[1])
+
+
+def test_a_key_with_a_space_or_line_break_is_located_not_read(tmp_path):
+    """A '%' in a key starts a comment (as in pandoc), leaving a key that runs on
+    over lines: pandoc refuses it; the store says where, and keeps it from pandoc.
+    (Found by test_hardening_fuzz.)"""
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{ok, title = {Fine}}\n\n@article{c%huang2006,\n 2006\n}  author = {A},\n title = {T}\n}\n",
+                    encoding="utf-8")
+    store = Bibliography.load([path], display_root=tmp_path)
+    assert list(store.entries) == ["ok"]
+    assert [str(d) for d in store.diagnostics] == [
+        "refs.bib:3: this @article entry's key 'c 2006' has a space or line break in it: a key is one word, "
+        "followed by a comma (a '%' starts a comment)"]
+
+
+def test_a_backslash_ending_a_line_does_not_shift_later_lines(tmp_path):
+    """bibtexparser's line count loses a line at such a backslash; the store finds
+    each block by its text. (Found by test_hardening_fuzz.)"""
+    path = tmp_path / "refs.bib"
+    path.write_text("\\\n@article{a, title = {T}}\n\nA note \\\nwith a backslash.\n\n@article{b, title = {U}}\n",
+                    encoding="utf-8")
+    store = Bibliography.load([path], display_root=tmp_path)
+    assert {key: entry.line for key, entry in store.entries.items()} == {"a": 2, "b": 7}
