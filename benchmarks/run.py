@@ -57,7 +57,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate  # noqa: E402  - a sibling script, not a package
+import contextlib
+from os.path import commonpath
+
+import generate
 
 # ntsbrief ÷ plain. The preview targets divide a --dirty rebuild by plain MkDocs'
 # full serve rebuild after a prose edit; chicago is the target of citation and note
@@ -375,7 +378,8 @@ def _first_paragraph(lines: list[str]) -> int:
 def edited(text: str, run: int) -> str:
     """The page with one sentence appended to its first paragraph: prose only."""
     lines = text.split("\n")
-    lines[_first_paragraph(lines)] += f" This sentence, number {run}, was added to measure a rebuild after a prose edit."
+    lines[_first_paragraph(lines)] += (f" This sentence, number {run}, was added to measure a rebuild after a "
+                                       "prose edit.")
     return "\n".join(lines)
 
 
@@ -553,7 +557,8 @@ def clean_build(python: str, corpus: Path, config: str, site_url: str, site_dir:
     copy.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     try:
         built = subprocess.run([python, "-m", "mkdocs", "build", "-f", copy.name], cwd=corpus, env=_env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                               check=False)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"clean build of {config}: no end within {timeout:.0f} s") from None
     finally:
@@ -615,7 +620,7 @@ def line_difference(a: str, b: str, limit: int) -> list[str]:
                 break
             x = lines_a[i] if i is not None else ""
             y = lines_b[j] if j is not None else ""
-            column = len(os.path.commonprefix([x, y]))
+            column = len(commonpath([x, y]))
             shown.append((f"-{i + 1}: {_clip(x, column)}" if i is not None else "-(none)",
                           f"+{j + 1}: {_clip(y, column)}" if j is not None else "+(none)"))
     return [f"{changed} line(s) differ (- served, + clean; line: text)"] + [line for pair in shown for line in pair]
@@ -662,7 +667,7 @@ def index_difference(a: str, b: str) -> tuple[list[str], list[str]] | None:
         rows.append("the index's config differs")
     if not kinds:
         # The search plugin is kept across serve rebuilds and puts the pages it indexed last at the end.
-        moved = next(x["location"] for x, y in zip(served_docs, clean_docs) if x != y)
+        moved = next(x["location"] for x, y in zip(served_docs, clean_docs, strict=False) if x != y)
         kinds.append("order")
         rows.append(f"the same entries in another order: {moved or '(home)'!r} is one out of place")
     return kinds, rows
@@ -695,7 +700,7 @@ def corpus_for(size: generate.Size, work: Path, seed: int) -> tuple[Path, dict]:
 
 
 def has_module(python: str, module: str) -> bool:
-    result = subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=_env())
+    result = subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=_env(), check=False)
     return result.returncode == 0
 
 
@@ -729,6 +734,13 @@ def bench_size(size: generate.Size, args: argparse.Namespace) -> SizeResult:
                                 f"(over --max-build-seconds {args.max_build_seconds:.0f})")
             break
 
+    measure_serving(corpus, args, result)
+    return result
+
+
+def measure_serving(corpus: Path, args: argparse.Namespace, result: SizeResult) -> None:
+    """(c) the serve rebuilds and (e, f) the preview sessions, as many runs as the builds had."""
+    python = sys.executable
     runs = len(result.builds["plain-first"])
     # The preview's yardstick is plain MkDocs' full serve rebuild: measured even without (c).
     serving = ("plain", "ntsbrief") if args.serve else ("plain",) if args.preview else ()
@@ -748,7 +760,6 @@ def bench_size(size: generate.Size, args: argparse.Namespace) -> SizeResult:
                 session = preview_session(python, corpus, name, run, args.timeout)
                 result.preview_sessions.setdefault(name, []).append(session)
                 print(f"  preview {name:<9}{preview_progress(session)}", flush=True)
-    return result
 
 
 def preview_progress(session: dict) -> str:
@@ -786,7 +797,8 @@ def summarise(result: SizeResult) -> dict:
     if "bibtex-first" in medians:
         ratios["bibtex"] = {metric: ratio(medians["bibtex-first"][metric], medians["plain-first"][metric])
                             for metric in medians["plain-first"]}
-    serve = {name: {metric: median([m.get(metric) for m in runs]) for metric in ("initial", "rebuild", "latency", "cpu")}
+    metrics = ("initial", "rebuild", "latency", "cpu")
+    serve = {name: {metric: median([m.get(metric) for m in runs]) for metric in metrics}
              for name, runs in result.serve_runs.items()}
     if "ntsbrief" in serve:
         ratios["serve"] = {metric: ratio(serve["ntsbrief"][metric], serve["plain"][metric])
@@ -832,7 +844,8 @@ def summarise_preview(result: SizeResult, serve: dict) -> dict:
         for number, session in enumerate(sessions, 1):
             if session["error"]:  # its first line, and the last line of the log it quotes
                 lines = session["error"].strip().splitlines()
-                failures.append(f"{name} run {number}: {lines[0]}" + (f" … {lines[-1].strip()}" if len(lines) > 1 else ""))
+                last = f" … {lines[-1].strip()}" if len(lines) > 1 else ""
+                failures.append(f"{name} run {number}: {lines[0]}{last}")
             failures += [f"{name} run {number}: the rebuild after '{edit}' failed: "
                          f"{rebuild['error'].strip().splitlines()[-1]}"
                          for edit, rebuild in session["rebuilds"].items() if rebuild["error"]]
@@ -1039,14 +1052,12 @@ def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
 
 def machine() -> dict:
     cpu = "unknown"
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                    if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     probe = ("import mkdocs, pypandoc, ntsbrief, pathlib; print(mkdocs.__version__); "
              "print(pypandoc.get_pandoc_version()); print(pathlib.Path(ntsbrief.__file__).parent)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env())
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), check=False)
     versions = result.stdout.split("\n")
     return {
         "date": datetime.datetime.now().isoformat(timespec="minutes"),
@@ -1064,9 +1075,10 @@ def compile_bytecode(python: str) -> None:
     CI machines and this one), and then every build would compile it again:
     about 40 ms that no installed site pays."""
     probe = "import ntsbrief, pathlib; print(pathlib.Path(ntsbrief.__file__).parent)"
-    package = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=_env()).stdout.strip()
+    package = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=_env(),
+                             check=False).stdout.strip()
     if package:
-        subprocess.run([python, "-m", "compileall", "-q", package], capture_output=True, env=_env())
+        subprocess.run([python, "-m", "compileall", "-q", package], capture_output=True, env=_env(), check=False)
 
 
 def source_state(package: Path) -> dict:
@@ -1184,8 +1196,8 @@ def phases(python: str, corpus: Path, timeout: float) -> str:
         text = log.read_text(encoding="utf-8", errors="replace")
         columns[title] = {label: float(seconds) for label, seconds, _ in PHASE_RE.findall(text)}
         columns[title]["process wall time"] = measured.wall
-    labels = ["process wall time"] + list(dict.fromkeys(
-        label for *_, label in PHASES if any(label in column for column in columns.values())))
+    timed = dict.fromkeys(label for *_, label in PHASES if any(label in column for column in columns.values()))
+    labels = ["process wall time", *timed]
     rows = ["Phases of one build each, wall seconds (functions timed in the build process, no profiler)", "",
             f"{'':48}{'plain':>9}{'ntsbrief':>10}{'ntsbrief':>10}", f"{'':48}{'':>9}{'first':>10}{'warm':>10}"]
     for label in labels:

@@ -58,8 +58,8 @@ def test_serve_rebuilds_on_bib_edit_and_rides_out_a_broken_one(tmp_path):
         for broken, message in ((BIB.replace("{Sheriff},", "{Sheriff}"), r"refs\.bib:1: pandoc cannot read entry "
                                  r"'chuang2006': unexpected 'j' \(column \d+\)"),
                                 (BIB.replace("{MJIL}", "mjil"), r"refs\.bib:1: undefined @string macro 'mjil'")):
-            # MkDocs' log drops a message the same as its logger's last one (two builds
-            # "built in 0.21 seconds"): wait for this edit's own message instead.
+            # MkDocs' log drops any message it has printed before in the session (two
+            # builds "built in 0.21 seconds"): wait for this edit's own message instead.
             start = len(log_path.read_text())
             (tmp_path / "refs.bib").write_text(broken, encoding="utf-8")
 
