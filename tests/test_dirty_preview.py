@@ -54,12 +54,18 @@ class Preview:
     """``mkdocs serve --dirty`` without the server: the same plugin object, one
     dirty build per edit."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, first_config: str | None = None):
         self.root, self.site = root, root / "preview"
-        config = self._config()
+        # ``mkdocs serve -f mkdocs.yml`` loads the first configuration from the file
+        # it opened (its path as typed, relative), and every later one by an absolute path.
+        if first_config is None:
+            config = self._config()
+        else:
+            with open(first_config, "rb") as opened:
+                config = load_config(opened, site_dir=str(self.site), site_url=SERVE_URL)
         config.plugins.on_startup(command="serve", dirty=True)
         self._plugins = config.plugins
-        self.build()
+        build(config, serve_url=SERVE_URL, dirty=True)
 
     def _config(self):
         return load_config(str(self.root / "mkdocs.yml"), site_dir=str(self.site), site_url=SERVE_URL)
@@ -190,10 +196,13 @@ def test_any_sequence_of_dirty_preview_edits_gives_the_clean_site(tmp_path, seed
         preview.close()
 
 
-def test_a_dirty_preview_converts_only_the_edited_page(tmp_path):
-    """The point of --dirty: a prose edit converts one page, not every page."""
+@pytest.mark.parametrize("first_config", [None, "mkdocs.yml"], ids=["absolute", "relative then absolute"])
+def test_a_dirty_preview_converts_only_the_edited_page(tmp_path, monkeypatch, first_config):
+    """The point of --dirty: a prose edit converts one page, not every page (also
+    the first edit after serve's own first build)."""
     write_site(tmp_path, PAGES, extra_files={"refs.bib": BIB}, plugin={"bibliography": "refs.bib"})
-    preview = Preview(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    preview = Preview(tmp_path, first_config)
     try:
         built = {path: path.stat().st_mtime_ns for path in preview.site.rglob("*.html")}
         page = tmp_path / "docs" / "three.md"

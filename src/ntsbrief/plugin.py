@@ -20,6 +20,7 @@ import functools
 import html
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple
@@ -174,7 +175,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         cache_dir = self.settings.root / cache if cache else None
         if self._session is None or self._session.cache_dir != cache_dir:
             self._session = LiveSession(cache_dir)
-        self._live.begin(_conversion_inputs(config, self.settings))
+        self._live.begin(_conversion_inputs(self.settings))
         self.brief = open_brief(self.settings, self._live.formatter, previous=self._live.previous)
         self.brief.marks = self._live.marks  # pages converted in an earlier build are resolved in this one
         for problem in problems:
@@ -535,7 +536,9 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
 
 def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     """The core's settings from the plugin's section of mkdocs.yml."""
-    config_file = Path(config.config_file_path) if config.config_file_path else Path.cwd() / "mkdocs.yml"
+    # Absolute: `mkdocs serve -f mkdocs.yml` gives the first build the path as typed
+    # and every rebuild an absolute one, and the session must see one project.
+    config_file = Path(os.path.abspath(config.config_file_path or "mkdocs.yml"))
     paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
     if not all(isinstance(p, str) for p in paths):
         raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
@@ -586,13 +589,14 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def _conversion_inputs(config: MkDocsConfig, settings: Settings) -> list[bytes]:
+def _conversion_inputs(settings: Settings) -> list[bytes]:
     """What shapes every page's conversion besides its own source: the
     configuration (extensions, options) and the register (interview notes)."""
-    inputs = [str(config.config_file_path).encode("utf-8", errors="surrogateescape")]  # which project
-    for path in [config.config_file_path] + ([str(settings.root / settings.interviews)] if settings.interviews else []):
+    config_file = settings.root / settings.config_name
+    inputs = [str(config_file).encode("utf-8", errors="surrogateescape")]  # which project
+    for path in [config_file] + ([settings.root / settings.interviews] if settings.interviews else []):
         try:
-            inputs.append(Path(path).read_bytes() if path else b"")
+            inputs.append(path.read_bytes())
         except OSError:
             inputs.append(b"")
     return inputs
