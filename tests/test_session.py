@@ -2,7 +2,7 @@
 
 from ntsbrief import render
 from ntsbrief.records import PageRecord
-from ntsbrief.session import ConvertedPage, LiveSession, PageOutput, patched
+from ntsbrief.session import ConvertedPage, LiveSession, PageOutput, TextMemo, patched
 
 
 def converted(key="a.md"):
@@ -67,3 +67,19 @@ def test_a_page_is_not_patched_when_that_would_be_a_guess():
     # the old text is not in the file exactly once (another plugin changed it)
     assert patched(BUILT.replace("Old (1)", "OLD (1)"), before, PageOutput("<p>New</p>", "", "", ("T",))) is None
     assert patched(BUILT + "<p>Old (1)</p>", before, PageOutput("<p>New</p>", "", "", ("T",))) is None
+
+
+def test_a_text_memo_makes_again_only_what_changed_and_forgets_what_a_build_did_not_use():
+    memo, made = TextMemo(), []
+
+    def make(text):
+        return lambda: made.append(text) or text.upper()
+
+    assert memo.get("a.md", "one", make("one")) == "ONE"
+    memo.forget_unused()
+    assert memo.get("a.md", "one", make("one")) == "ONE"  # kept
+    assert memo.get("a.md", "two", make("two")) == "TWO"  # the page changed
+    assert made == ["one", "two"]
+    memo.forget_unused()
+    memo.forget_unused()  # a build that used nothing
+    assert memo.get("a.md", "two", make("two")) == "TWO" and made == ["one", "two", "two"]

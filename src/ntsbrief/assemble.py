@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from . import render
 from .brief import Resolution
 from .publication import Publication, full_text
+from .session import TextMemo
 
 EXPORT_FORMATS = (("BibTeX", "bib"), ("RIS", "ris"), ("CSL-JSON", "json"))
 
@@ -145,13 +146,19 @@ def _search_text(rewrite: Callable[[str], str], converted: str, additions: list[
 
 
 def full_text_parts(contents: dict[str, str], order: list[str], result: Resolution, layout: Layout,
-                    titles: dict[str, str], addresses: Addresses) -> Iterator[str]:
+                    titles: dict[str, str], addresses: Addresses, memo: TextMemo | None = None) -> Iterator[str]:
     """The full text, in pieces: every page's assembled text in reading order,
-    then the Notes and References lists, links kept within the one page."""
+    then the Notes and References lists, links kept within the one page (each
+    page's piece kept in ``memo``, if given, while the page's text is the same)."""
     generated = (layout.notes_page, layout.references_page, layout.full_text_page)
     sections = [(key, contents[key]) for key in order if key in contents and key not in generated]
     lists = [(key, listing, titles.get(key, html.escape(title))) for key, listing, title in
              ((layout.notes_page, result.notes_html, layout.notes_title),
               (layout.references_page, result.references_html, layout.references_title))]
-    return full_text(sections, lists[0], lists[1],
-                     lambda key, body: addresses.rebase(body, key, layout.full_text_page))
+
+    def within(key: str, body: str) -> str:
+        def make() -> str:
+            return addresses.rebase(render.localize_links(body), key, layout.full_text_page)
+        return memo.get(key, body, make) if memo is not None else make()
+
+    return full_text(sections, lists[0], lists[1], within)

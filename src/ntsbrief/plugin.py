@@ -334,10 +334,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             # text is written into the built file afterwards, piece by piece: as one
             # string, MkDocs and its template would hold a large brief's text three times.
             page.content = assembled.full_text_own
+            # In a live preview each page's piece is kept while the page is the same.
+            memo = self._live.full_text if self._serving else None
             self._write_full_text = functools.partial(
                 self._write_full_text_into, page, lambda: full_text_parts(
                     {key: page.content or "" for key, page in self._pages.items()}, self._reading_order, result,
-                    layout, titles, addresses))
+                    layout, titles, addresses, memo))
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
         if self.brief.store_failed and not getattr(self, "_serving", False):
@@ -504,6 +506,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         try:  # a full disk, a read-only folder: a message naming the file, not a traceback
             if self._write_full_text is not None and self._full_text_frame is not None:
                 self._write_full_text(self._full_text_frame)
+                self._live.full_text.forget_unused()
             self._write_full_text = self._full_text_frame = None
             folder = site / self.config.downloads_dir
             for name, text in sorted(self._publication.downloads.items()):

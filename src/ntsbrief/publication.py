@@ -96,21 +96,22 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
 
 
 def full_text(sections: list[tuple[str, str]], notes: tuple[str, str, str], references: tuple[str, str, str],
-              rebase: Callable[[str, str], str]) -> Iterator[str]:
+              within: Callable[[str, str], str]) -> Iterator[str]:
     """Every page (``(key, html)`` in reading order) on one page, then the notes and
     the references (``(key, html, title)`` of their lists, the title as the site
     shows it, HTML), with the links between them
     kept inside the page: the page's HTML in pieces, to be written one by one
     (a large brief's whole text would be held several times over as one string).
 
-    The pages' HTML is as published (already resolved): note, citation and
-    reference anchors are unique across the brief, so a link to one on any page
-    becomes a link within the full text; ``rebase(key, html)`` fixes the other
-    relative links for the full text's address.
+    The pages' HTML is as published (already resolved); ``within(key, html)`` makes
+    it work inside the full text: note, citation and reference anchors are unique
+    across the brief, so a link to one on any page becomes a link within the full
+    text (``render.localize_links``), and other relative links are rebased for the
+    full text's address.
     """
     def part(key: str, body: str, heading: str = "") -> str:
         return (f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n{heading}'
-                f"{rebase(key, render.localize_links(body))}\n</section>")
+                f"{within(key, body)}\n</section>")
 
     parts = [(key, body, "") for key, body in sections]
     for (key, body, title), anchor in ((notes, "notes"), (references, "references")):

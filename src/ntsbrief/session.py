@@ -22,6 +22,7 @@ page besides the record and HTML is opaque here (``ConvertedPage.shown``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class LiveSession:
         self.formatter = Formatter(cache_dir)
         self.marks = render.Marks()
         self.templates: Any = None  # the front end's compiled templates (MkDocs: a Jinja bytecode cache)
+        self.full_text = TextMemo()  # each page's piece of the full text
         self.previous: Brief | None = None
         self._inputs = ""  # digest of what conversion depends on besides each page's source
         self._converted: dict[str, ConvertedPage] = {}
@@ -110,6 +112,28 @@ class LiveSession:
             self._navigation = signature
             self._written.clear()
         return changed
+
+
+class TextMemo:
+    """Texts made from a page's text, kept while that text stays the same: a live
+    preview writes the full text again after every edit, most pages unchanged.
+    What a build did not use is forgotten after it (``forget_unused``)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str], str] = {}
+        self._used: dict[tuple[str, str], str] = {}
+
+    def get(self, key: str, text: str, make: Callable[[], str]) -> str:
+        """What ``make`` makes of page ``key``'s ``text``, made again only if the text changed."""
+        found = self._kept.get((key, text))
+        if found is None:
+            found = make()
+        self._used[(key, text)] = found
+        return found
+
+    def forget_unused(self) -> None:
+        """A build is over: keep only what it used."""
+        self._kept, self._used = self._used, {}
 
 
 def patched(built: str, before: PageOutput, after: PageOutput) -> str | None:
