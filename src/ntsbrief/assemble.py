@@ -45,6 +45,7 @@ class Addresses:
 
     def __init__(self, urls: dict[str, str], relative: Callable[[str, str], str]):
         self._urls = urls
+        self.signature = repr(sorted(urls.items()))  # equal for the same site layout
         self._relative = relative  # relative(to_url, from_url) -> a link usable at from_url
         self._between = functools.lru_cache(maxsize=None)(self._link_between)
 
@@ -102,9 +103,11 @@ class Assembled:
 
 
 def assemble(converted: dict[str, str], result: Resolution, publication: Publication, layout: Layout,
-             addresses: Addresses) -> Assembled:
+             addresses: Addresses, memo: TextMemo | None = None) -> Assembled:
     """Every page's resolved text with what the brief adds to it; ``converted`` is
-    each page's HTML as converted, placeholders unresolved."""
+    each page's HTML as converted, placeholders unresolved. A page's rewriting is
+    kept in ``memo``, if given, while its HTML and inputs stay the same (a live
+    preview: most pages are as in the build before)."""
     reference_list = result.references_html
     if "references.bib" in publication.downloads:
         reference_list = render.downloads_html("Download these references", {
@@ -127,19 +130,28 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
                 name: addresses.file(key, f"{layout.downloads_dir}/{layout.own_key}.{ext}")
                 for name, ext in EXPORT_FORMATS})
             additions.append((render.CITE_MARKER, box, box))
-        content = result.pages[key](html_converted) if key in result.pages else html_converted
+        content = html_converted
+        if key in result.pages:
+            made_from = f"{result.inputs.get(key)}\x1d{addresses.signature}\x1d{html_converted}"
+            content = _kept(memo, key, made_from, functools.partial(result.pages[key], html_converted))
         for marker, addition, _ in additions:
             content = render.insert_listing(content, marker, addition)
         search = None
         if key in result.search_pages:
-            search = functools.partial(_search_text, result.search_pages[key], html_converted,
-                                       [(marker, searched) for marker, _, searched in additions])
+            made_from = f"{result.inputs.get(key)}\x1d{html_converted}"
+            rewrite = functools.partial(_kept, memo, f"search\0{key}", made_from,
+                                        functools.partial(result.search_pages[key], html_converted))
+            search = functools.partial(_search_text, rewrite, [(marker, searched) for marker, _, searched in additions])
         assembled.pages[key] = AssembledPage(content, search)
     return assembled
 
 
-def _search_text(rewrite: Callable[[str], str], converted: str, additions: list[tuple[str, str]]) -> str:
-    searched = rewrite(converted)
+def _kept(memo: TextMemo | None, key: str, made_from: str, make: Callable[[], str]) -> str:
+    return memo.get(key, made_from, make) if memo is not None else make()
+
+
+def _search_text(rewrite: Callable[[], str], additions: list[tuple[str, str]]) -> str:
+    searched = rewrite()
     for marker, addition in additions:
         searched = render.insert_listing(searched, marker, addition)
     return searched

@@ -41,6 +41,7 @@ class Resolution:
 
     pages: dict[str, Callable[[str], str]] = field(default_factory=dict)
     search_pages: dict[str, Callable[[str], str]] = field(default_factory=dict)  # the same, as plain text
+    inputs: dict[str, str] = field(default_factory=dict)  # what each page's rewriting depends on (PageRewriter)
     notes_html: str = ""
     references_html: str = ""
     notes_search_html: str = ""  # the lists as a search index gets them: their text, no back-links
@@ -161,6 +162,7 @@ class Brief:
                                     self.bibliography.__contains__, self.marks, plain_texts)
             result.pages[record.key] = rewriter.html(record.key)
             result.search_pages[record.key] = rewriter.text()
+            result.inputs[record.key] = rewriter.inputs()
             in_notes = rewriter.html(links.notes_page)
             for definition in record.definitions:
                 number = notes.numbers.get((record.key, definition.label))

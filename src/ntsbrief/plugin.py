@@ -316,7 +316,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._publication = publish(self.brief, result, layout.own_key, exclude, opts.pdf, config.site_url)
         self._cite_page = layout.cite_page
         converted = {key: page.content for key, page in self._pages.items() if page.content is not None}
-        assembled = assemble(converted, result, self._publication, layout, addresses)
+        assembled = assemble(converted, result, self._publication, layout, addresses,
+                             self._live.rewritten if self._serving else None)
         self._search_content = {}
         self._reader_content: str | None = None
         for key, assembled_page in assembled.pages.items():
@@ -507,6 +508,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             if self._write_full_text is not None and self._full_text_frame is not None:
                 self._write_full_text(self._full_text_frame)
                 self._live.full_text.forget_unused()
+            self._live.rewritten.forget_unused()
             self._write_full_text = self._full_text_frame = None
             folder = site / self.config.downloads_dir
             for name, text in sorted(self._publication.downloads.items()):

@@ -31,6 +31,18 @@ class PageRewriter:
         self.marks = marks
         self.plain_texts = plain_texts  # formatted cluster -> its text, shared by a build's pages
 
+    def inputs(self) -> str:
+        """What rewriting this page depends on besides its converted HTML and the
+        site's addresses (each citation's anchor and text, or its unknown keys;
+        each note marker), as one string: equal strings, equal results."""
+        parts = []
+        for index, use in enumerate(self.record.citations):
+            text = self.clusters.get(use.cluster.pandoc_text)
+            unknown = "" if text is not None else ",".join(key for key in use.cluster.keys if not self.known(key))
+            parts.append(f"{self.citations.ids[(self.record.key, index)]}\x1e{text}\x1e{unknown}")
+        parts += [repr(self.notes.markers.get((self.record.key, index))) for index in range(len(self.record.note_uses))]
+        return "\x1f".join(parts)
+
     def html(self, host: str) -> Callable[[str], str]:
         """Resolves the page's placeholders in HTML shown on page ``host``."""
         ref_html = render.ref_linker(

@@ -63,6 +63,7 @@ class LiveSession:
         self.marks = render.Marks()
         self.templates: Any = None  # the front end's compiled templates (MkDocs: a Jinja bytecode cache)
         self.full_text = TextMemo()  # each page's piece of the full text
+        self.rewritten = TextMemo()  # each page's text resolved, for readers and for search
         self.previous: Brief | None = None
         self._inputs = ""  # digest of what conversion depends on besides each page's source
         self._converted: dict[str, ConvertedPage] = {}
