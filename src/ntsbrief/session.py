@@ -81,6 +81,7 @@ class LiveSession:
             self._written.clear()
             self._navigation = ""
             self.search_entries.clear()
+            self.full_text, self.rewritten = TextMemo(), TextMemo()
 
     def keep(self, key: str, page: ConvertedPage) -> None:
         """Remember a page converted in this build."""
