@@ -17,7 +17,6 @@ import gzip
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import write_site
+from conftest import free_port, wait_for, write_site
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -247,18 +246,3 @@ def test_a_real_dirty_preview_renumbers_later_pages_and_says_so_once(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False

@@ -3,30 +3,15 @@ its location while the preview keeps the last good version of the store."""
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
-from conftest import write_site
+from conftest import free_port, wait_for, write_site
 
 BIB = "@article{chuang2006, author = {Chuang, Janie}, title = {Sheriff}, journal = {MJIL}, year = {2006}}\n"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_serve_rebuilds_on_bib_edit_and_rides_out_a_broken_one(tmp_path):

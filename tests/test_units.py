@@ -131,3 +131,16 @@ def test_a_page_converted_without_a_record_is_left_alone():
     html = markdown.Markdown(extensions=[extension]).convert("Text [@a].\n")
     assert html == "<p>Text [@a].</p>"
 
+
+
+def test_a_page_read_once_is_the_text_mkdocs_reads(tmp_path):
+    """The plugin reads each page once a build (``read_page``) and gives that text
+    where MkDocs' own reading was used: the same text, line ends included."""
+    from mkdocs.structure.files import File
+
+    from ntsbrief.plugin import _as_mkdocs_reads
+
+    (tmp_path / "p.md").write_bytes(b"\xef\xbb\xbf# T\r\n\r\nOne\rtwo\nthree\r\n")
+    text, _, _ = read_page(tmp_path / "p.md")
+    file = File("p.md", str(tmp_path), str(tmp_path / "site"), use_directory_urls=True)
+    assert _as_mkdocs_reads(text) == file.content_string

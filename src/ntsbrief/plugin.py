@@ -200,6 +200,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._reused: set[str] = set()
         self._documentation: list[str] = []
         self._indexed_before = 0
+        self._sources: dict[str, str] = {}  # each page's source as MkDocs reads it, read in on_files
         self._pages: dict[str, Page] = {}
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
@@ -226,18 +227,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # Inputs kept inside the docs folder are not published, whatever their suffix,
         # nor an editor's backups of them, nor the cache: the register's private fields
         # and the store's private fields must never reach the site.
-        cache = self.config.cache_dir if self.config.cache_dir is not None else ".cache/ntsbrief"
-        hidden = unpublished(self.settings.watched, self.settings.root / cache if cache else None,
-                             Path(config.docs_dir))
+        hidden = unpublished(self.settings.watched, self._live.cache_dir, Path(config.docs_dir))
         for file in [file for file in files if hidden(file.src_uri)]:
             files.remove(file)
-        unreadable = []  # pages MkDocs could not decode (it would stop with a traceback)
-        for file in files.documentation_pages():
-            if file.abs_src_path and not file.generated_by:
-                _, line, problem = read_page(Path(file.abs_src_path))
-                if problem:
-                    where = shown_path(Path(file.abs_src_path), self.settings.root) + (f":{line}" if line else "")
-                    unreadable.append(f"ntsbrief: {where}: {problem}")
+        unreadable = self._read_sources(files)
         if unreadable:
             raise PluginError("\n".join(unreadable))
         if self._dirty:
@@ -262,15 +255,35 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._reading_order = [page.file.src_uri for page in nav.pages]
         self._nav = nav
         # Citations are formatted in the background while MkDocs converts pages.
-        self.brief.prefetch([get_data(file.content_string)[0] for file in files.documentation_pages()
+        self.brief.prefetch([get_data(self._source(file))[0] for file in files.documentation_pages()
                              if not file.generated_by], previous=self._live.previous)
         return nav
+
+    def _read_sources(self, files: Files) -> list[str]:
+        """Read each page once a build (the prediction and line numbers use the
+        text too); the pages MkDocs could not decode, as messages (it would stop
+        with a traceback)."""
+        unreadable = []
+        for file in files.documentation_pages():
+            if file.abs_src_path and not file.generated_by:
+                text, line, problem = read_page(Path(file.abs_src_path))
+                if text is not None:
+                    self._sources[file.src_uri] = _as_mkdocs_reads(text)
+                if problem:
+                    where = shown_path(Path(file.abs_src_path), self.settings.root) + (f":{line}" if line else "")
+                    unreadable.append(f"ntsbrief: {where}: {problem}")
+        return unreadable
+
+    def _source(self, file: File) -> str:
+        """The page's source as MkDocs reads it (a file another plugin added is read here)."""
+        source = self._sources.get(file.src_uri)
+        return source if source is not None else file.content_string
 
     # -- per page ----------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """A new record for the page about to be converted."""
-        offset = line_offset(page.file.content_string, markdown)
+        offset = line_offset(self._source(page.file), markdown)
         if page.file.abs_src_path and not page.file.generated_by:
             shown = shown_path(Path(page.file.abs_src_path), self.settings.root)
         else:
@@ -300,11 +313,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             if self._live.templates is None:
                 self._live.templates = _CompiledTemplates()
             env.bytecode_cache = self._live.templates
-        self._documentation = [file.src_uri for file in files.documentation_pages()]  # in the order MkDocs builds
+        documentation = files.documentation_pages()
+        self._documentation = [file.src_uri for file in documentation]  # in the order MkDocs builds
         if self._dirty:
             self._reuse_converted_pages(files)
 
-        addresses = Addresses({file.src_uri: file.url for file in files.documentation_pages()}, get_relative_url)
+        addresses = Addresses({file.src_uri: file.url for file in documentation}, get_relative_url)
         titles = {key: page.title or key for key, page in self._pages.items()}
         layout = self._layout()
         result = self.brief.resolve(self._reading_order, addresses.href, layout.notes_page, layout.references_page,
@@ -423,7 +437,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         index = _search_index(config)
         if index is None:
             return True
-        entries = _search_entries(config)
+        entries = _entries_of(index)
         if entries is None or not hasattr(index, "add_entry_from_context"):
             return False
         searched = self._search_content.pop(page.file.src_uri, None)
@@ -525,7 +539,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # the clusters formatted). Every object kept alive is rescanned by each garbage
         # collection of every later build.
         self.brief.records.clear()
-        self._pages = {}
+        self._pages, self._sources = {}, {}
         self._result, self._publication = Resolution(), Publication()
 
     on_post_build = CombinedEvent(_complete_search_index, _write_outputs)
@@ -566,9 +580,17 @@ def _search_index(config: MkDocsConfig) -> Any:
 
 def _search_entries(config: MkDocsConfig) -> list[Any] | None:
     """The entries of the search index being built."""
-    index = _search_index(config)
+    return _entries_of(_search_index(config))
+
+
+def _entries_of(index: Any) -> list[Any] | None:
     entries = getattr(index, "entries", getattr(index, "_entries", None))
     return entries if isinstance(entries, list) else None
+
+
+def _as_mkdocs_reads(text: str) -> str:
+    """A page's text with line ends as MkDocs reads it (a text-mode file: universal newlines)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _titles(items: Iterable[AnchorLink]) -> list[str]:

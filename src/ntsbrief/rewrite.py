@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from . import render
 from .numbering import CitationNumbers, Links, NoteNumbers
-from .records import PageRecord
+from .records import CitationUse, PageRecord
 
 
 class PageRewriter:
@@ -38,7 +38,7 @@ class PageRewriter:
         parts = []
         for index, use in enumerate(self.record.citations):
             text = self.clusters.get(use.cluster.pandoc_text)
-            unknown = "" if text is not None else ",".join(key for key in use.cluster.keys if not self.known(key))
+            unknown = "" if text is not None else ",".join(self._unknown(use))
             parts.append(f"{self.citations.ids[(self.record.key, index)]}\x1e{text}\x1e{unknown}")
         parts += [repr(self.notes.markers.get((self.record.key, index))) for index in range(len(self.record.note_uses))]
         return "\x1f".join(parts)
@@ -75,9 +75,12 @@ class PageRewriter:
         text = self.clusters.get(use.cluster.pandoc_text)
         anchor = self.citations.ids[(self.record.key, index)]
         if text is None:
-            unknown = [key for key in use.cluster.keys if not self.known(key)]
-            return render.unresolved_citation_html(anchor, use.raw, unknown)
+            return render.unresolved_citation_html(anchor, use.raw, self._unknown(use))
         return ref_html(anchor, use.cluster.keys, text, linked=context != "link")
+
+    def _unknown(self, use: CitationUse) -> list[str]:
+        """The keys of a citation that are not in the store."""
+        return [key for key in use.cluster.keys if not self.known(key)]
 
     def _text(self, kind: str, index: int, host: str, ref_html: Callable[..., str]) -> str:
         """What ``render.as_text`` would make of the placeholder's HTML, mostly without building it."""

@@ -21,7 +21,6 @@ page besides the record and HTML is opaque here (``ConvertedPage.shown``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,26 +61,25 @@ class LiveSession:
         self.formatter = Formatter(cache_dir)
         self.marks = render.Marks()
         self.templates: Any = None  # the front end's compiled templates (MkDocs: a Jinja bytecode cache)
-        self.full_text = TextMemo()  # each page's piece of the full text
-        self.rewritten = TextMemo()  # each page's text resolved, for readers and for search
         self.previous: Brief | None = None
-        self._inputs = ""  # digest of what conversion depends on besides each page's source
+        self._inputs: list[bytes] = []  # what conversion depends on besides each page's source
+        self._start_over()
+
+    def _start_over(self) -> None:
+        """Forget every page: converted, written, indexed, rewritten."""
         self._converted: dict[str, ConvertedPage] = {}
         self._written: dict[str, PageOutput] = {}  # page -> what it showed when last written
         self._navigation = ""  # the navigation all pages last showed
         self.search_entries: dict[str, list[Any]] = {}  # page -> what the search index took of it when last written
+        self.full_text = TextMemo()  # each page's piece of the full text
+        self.rewritten = TextMemo()  # each page's text resolved, for readers and for search
 
     def begin(self, inputs: list[bytes]) -> None:
         """A build starts; ``inputs`` are what shapes every page's conversion (the
         configuration, the register): when they change, no converted page is reused."""
-        digest = _digest(*inputs)
-        if digest != self._inputs:
-            self._inputs = digest
-            self._converted.clear()
-            self._written.clear()
-            self._navigation = ""
-            self.search_entries.clear()
-            self.full_text, self.rewritten = TextMemo(), TextMemo()
+        if inputs != self._inputs:
+            self._inputs = inputs
+            self._start_over()
 
     def keep(self, key: str, page: ConvertedPage) -> None:
         """Remember a page converted in this build."""
@@ -152,11 +150,3 @@ def patched(built: str, before: PageOutput, after: PageOutput) -> str | None:
             return None
         built = built.replace(old, new)
     return built
-
-
-def _digest(*parts: bytes) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(len(part).to_bytes(8, "little"))
-        hasher.update(part)
-    return hasher.hexdigest()
