@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pypdf
 from conftest import build, write_site
 
 from ntsbrief import fields
@@ -50,14 +51,20 @@ def build_site(tmp_path: Path, **plugin):
 
 
 def site_text(root: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (root / "site").rglob("*")
-                     if p.is_file() and p.suffix in {".html", ".json", ".bib", ".ris", ".xml", ".js", ".txt"})
+    """Every text the site publishes: its files', and the PDF's text and metadata."""
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in (root / "site").rglob("*")
+             if p.is_file() and p.suffix in {".html", ".json", ".bib", ".ris", ".xml", ".js", ".txt"}]
+    for path in (root / "site").rglob("*.pdf"):
+        reader = pypdf.PdfReader(path)
+        texts += [page.extract_text() for page in reader.pages] + [str(dict(reader.metadata or {}))]
+    return "\n".join(texts)
 
 
 def test_no_value_of_a_personal_field_reaches_any_file_of_the_site(tmp_path):
     built = build_site(tmp_path)
     assert built.returncode == 0, built.log
     published = site_text(tmp_path)
+    assert (tmp_path / "site" / "brief.pdf").is_file()  # its text is searched too
     secrets = set().union(*(tokens(v) for v in PRIVATE.values()))
     assert secrets and not tokens(published) & secrets, tokens(published)
     # The bibliographic description is all there, downloads included.

@@ -152,7 +152,8 @@ def test_cite_this_alert_and_its_metadata(built):
     head = (built / "index.html").read_text(encoding="utf-8").split("</head>")[0]
     assert '<meta name="citation_technical_report_number" content="2">' in head
     assert head.count('<meta name="citation_reference"') == 19
-    assert "citation_pdf_url" not in head  # no PDF of the Alert exists
+    assert '<meta name="citation_pdf_url" content="brief.pdf">' in head  # ntsbrief typesets it
+    assert (built / "brief.pdf").read_bytes().startswith(b"%PDF")
     for name in ("kaur2011protection.bib", "kaur2011protection.ris", "kaur2011protection.json", "references.bib"):
         assert (built / "downloads" / name).is_file()
 

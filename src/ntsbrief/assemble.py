@@ -92,6 +92,7 @@ class AssembledPage:
 
     content: str
     search_text: Callable[[], str] | None = None
+    printed: str = ""  # the page's own text, without what the site adds to it (for print)
 
 
 @dataclass
@@ -134,6 +135,7 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
         if key in result.pages:
             made_from = f"{result.inputs.get(key)}\x1d{addresses.signature}\x1d{html_converted}"
             content = _kept(memo, key, made_from, functools.partial(result.pages[key], html_converted))
+        printed = content
         for marker, addition, _ in additions:
             content = render.insert_listing(content, marker, addition)
         search = None
@@ -142,7 +144,7 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
             rewrite = functools.partial(_kept, memo, f"search\0{key}", made_from,
                                         functools.partial(result.search_pages[key], html_converted))
             search = functools.partial(_search_text, rewrite, [(marker, searched) for marker, _, searched in additions])
-        assembled.pages[key] = AssembledPage(content, search)
+        assembled.pages[key] = AssembledPage(content, search, printed)
     return assembled
 
 

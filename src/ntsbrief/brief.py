@@ -46,6 +46,8 @@ class Resolution:
     references_html: str = ""
     notes_search_html: str = ""  # the lists as a search index gets them: their text, no back-links
     references_search_html: str = ""
+    note_texts: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML as on the Notes page)
+    references_print_html: str = ""  # the list without "Cited in" (for print)
     cited_keys: list[str] = field(default_factory=list)
     # Preview of each link target ("ref-KEY", "note-N"), and the targets each page links to.
     previews: dict[str, str] = field(default_factory=dict)
@@ -147,8 +149,9 @@ class Brief:
         result.notes_search_html = render.as_text(render.notes_list_html(notes.items, backlinks=False))
         entries = self._reference_items(formatted, cited)
         result.references_html = render.references_html(entries, self.unverified_note)
-        result.references_search_html = render.as_text(
-            render.references_html(entries, self.unverified_note, cited_in=False))
+        result.references_print_html = render.references_html(entries, self.unverified_note, cited_in=False)
+        result.references_search_html = render.as_text(result.references_print_html)
+        result.note_texts = [(note.number, note.html) for note in notes.items]
         _add_previews(result, records, notes, entries, notes_page)
         return result
 

@@ -104,6 +104,17 @@ class DiskCache:
         except OSError:
             pass
 
+    def read_latest(self, name: str, key: str) -> bytes | None:
+        """What ``write_latest(name, key, …)`` stored last, if it was stored under ``key``."""
+        data = self._read(name)
+        stored_key, newline, value = (data or b"").partition(b"\n")
+        return value if newline and stored_key == key.encode("ascii") else None
+
+    def write_latest(self, name: str, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` as the only value of ``name`` (a large result that
+        only its latest version is worth keeping of)."""
+        self._write(name, key.encode("ascii") + b"\n" + data)
+
     def has_marker(self, key: str) -> bool:
         """Whether ``set_marker(key)`` was called (in this build or an earlier one)."""
         return self._read(f"{key}.done") is not None

@@ -158,6 +158,9 @@ def _check_brief_entry(check: _Checker) -> None:
 
 
 def _check_pdf(check: _Checker) -> None:
+    if check.opts.get("pdf") is True:
+        check.bad("pdf", "option 'pdf' is true: leave it out to have the PDF typeset, set it to false for none, "
+                         "or give the URL of a PDF made elsewhere")
     pdf = check.text("pdf")
     if pdf:  # written into citation_pdf_url
         from .exports import pdf_url_problem
@@ -165,6 +168,15 @@ def _check_pdf(check: _Checker) -> None:
         problem = pdf_url_problem(pdf)
         if problem:
             check.bad("pdf", problem)
+    pdf_file = check.text("pdf_file")
+    if pdf_file is not None and (not pdf_file.endswith(".pdf") or _escapes(pdf_file)
+                                 or posixpath.normpath(pdf_file) != pdf_file):
+        check.bad("pdf_file", f"pdf_file '{pdf_file}' must be a path inside the site ending in .pdf, "
+                              "such as brief.pdf or downloads/brief.pdf")
+    notes = check.text("pdf_notes")
+    if notes is not None and notes not in ("footnotes", "endnotes"):
+        check.bad("pdf_notes", f"pdf_notes must be 'footnotes' or 'endnotes', not {notes!r}")
+    check.texts("keywords", "keywords")
 
 
 def _check_cite_page(check: _Checker, pages: dict[str, str], docs_dir: Path | None) -> None:
@@ -241,6 +253,7 @@ def _inside(path: Path, docs: Path) -> str | None:
 
 
 _EXPECTED = {
+    "pdf": "false, or the URL of a PDF made elsewhere",
     "bibliography": "a path or a list of paths to BibTeX files",
     "export_exclude_fields": "a list of BibTeX field names (e.g. [provenance])",
     "export_fields": "a list of BibTeX field names (e.g. [abstract])",

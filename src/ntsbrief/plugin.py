@@ -27,6 +27,7 @@ from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 import jinja2.bccache
@@ -45,10 +46,10 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
-from . import render
+from . import pdf, render
 from .assemble import Addresses, Layout, assemble, full_text_parts
 from .brief import Resolution
-from .citeproc import PandocSetupError
+from .citeproc import FormatError, PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
@@ -118,8 +119,17 @@ class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' _
     cite_title = Loose(str, default="Cite this brief")
     cite_page = c.Optional(Loose(str))
     """Page that shows the "Cite this" box and carries the metadata (default: the first page of the nav)."""
-    pdf = c.Optional(Loose(str))
-    """URL of a PDF of the brief, if one exists (for citation_pdf_url)."""
+    pdf = c.Optional(Loose((str, bool)))
+    """The brief's PDF: by default ntsbrief typesets one (``pdf_file``); false for none;
+    or the URL of a PDF made elsewhere (for citation_pdf_url and the links)."""
+    pdf_file = Loose(str, default="brief.pdf")
+    """Where the typeset PDF is written in the site."""
+    pdf_notes = Loose(str, default="footnotes")
+    """Notes in the PDF: 'footnotes' (at the foot of their page) or 'endnotes'."""
+    pdf_in_preview = Loose(bool, default=False)
+    """Typeset the PDF again at each `mkdocs serve` rebuild (it takes a few seconds on a long brief)."""
+    keywords = Loose(list, default=[])
+    """Keywords of the brief, for the PDF's metadata."""
     full_text_page = Loose(str, default="full-text.md")
     """The generated single-page view of the whole brief ('' to disable)."""
     full_text_title = Loose(str, default="Full text")
@@ -202,6 +212,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._indexed_before = 0
         self._sources: dict[str, str] = {}  # each page's source as MkDocs reads it, read in on_files
         self._pages: dict[str, Page] = {}
+        self._printed: dict[str, str] = {}  # each page's own text, for the PDF
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
         return config
@@ -327,13 +338,14 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             self.brief.diagnostics.add(self.settings.config_name, line_of(config.config_file_path, "brief_entry"),
                                        f"brief_entry '{layout.own_key}' is not in the bibliography")
         exclude = set(opts.export_exclude_fields) | {opts.unverified_field}
-        self._publication = publish(self.brief, result, layout.own_key, exclude, opts.pdf, config.site_url)
+        self._publication = publish(self.brief, result, layout.own_key, exclude, self._pdf_url(config), config.site_url)
         self._cite_page = layout.cite_page
         converted = {key: page.content for key, page in self._pages.items() if page.content is not None}
         assembled = assemble(converted, result, self._publication, layout, addresses,
                              self._live.rewritten if self._serving else None)
         self._search_content = {}
         self._reader_content: str | None = None
+        self._printed = {key: assembled_page.printed for key, assembled_page in assembled.pages.items()}
         for key, assembled_page in assembled.pages.items():
             self._pages[key].content = assembled_page.content
             if key in result.search_pages:  # a citation in a heading: its text in the contents
@@ -367,6 +379,52 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if self._dirty:
             self._write_changed_pages(result, config)
         return env
+
+    def _pdf_url(self, config: MkDocsConfig) -> str | None:
+        """The PDF's address for links and metadata: absolute where the site's URL is known."""
+        if self.config.pdf is False:
+            return None
+        if isinstance(self.config.pdf, str):
+            return str(self.config.pdf)
+        return urljoin(config.site_url, str(self.config.pdf_file)) if config.site_url else str(self.config.pdf_file)
+
+    def _write_pdf(self, config: MkDocsConfig) -> None:
+        """The brief's PDF, typeset from the pages as written (see ``pdf``). A preview
+        typesets it at its start, and again at each rebuild only if asked: the preview
+        is for the pages, and typesetting a long brief takes seconds."""
+        target = Path(config.site_dir) / self.config.pdf_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self._serving and self._live.pdf is not None and not self.config.pdf_in_preview:
+            target.write_bytes(self._live.pdf)
+            return
+        try:
+            made = pdf.make_pdf(self._printed_brief(config), self._live.formatter.cache)
+        except FormatError as error:
+            raise PluginError(f"ntsbrief: the PDF was not written: {error}") from None
+        target.write_bytes(made)
+        if self._serving:
+            self._live.pdf = made
+            if not self.config.pdf_in_preview:
+                log.info("ntsbrief: %s is typeset once in a preview (set pdf_in_preview: true to typeset it at "
+                         "every rebuild)", self.config.pdf_file)
+
+    def _printed_brief(self, config: MkDocsConfig) -> pdf.PrintedBrief:
+        layout = self._layout()
+        generated = {layout.notes_page, layout.references_page, layout.full_text_page}
+        sections = [pdf.Section(render.title_text(self._pages[key].title or key), self._pages[key].file.url,
+                                self._printed.get(key, ""))
+                    for key in self._reading_order if key in self._pages and key not in generated]
+        urls = {key: page.file.url for key, page in self._pages.items()}
+        places = pdf.Places(urls.get(layout.cite_page or ""), urls.get(layout.notes_page, ""),
+                            urls.get(layout.references_page, ""), layout.notes_title, layout.references_title,
+                            self.config.pdf_file)
+        site = pdf.SiteFacts(config.site_name, config.site_description or "", config.site_author or "",
+                             config.site_url or "", config.theme.get("language") or "en",
+                             tuple(str(k) for k in self.config.keywords))
+        key = layout.own_key
+        own = self.brief.csl_items([key]) if key is not None and key in self.brief.bibliography else []
+        return pdf.printed_brief(self._result, sections, places, site, own[0] if own else None,
+                                 self._publication.own_html, self.config.pdf_notes == "endnotes", config.site_dir)
 
     def _layout(self) -> Layout:
         opts = self.config
@@ -524,6 +582,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
                 self._live.full_text.forget_unused()
             self._live.rewritten.forget_unused()
             self._write_full_text = self._full_text_frame = None
+            if self.config.pdf is None and not self.brief.store_failed:  # not false, not a PDF made elsewhere
+                self._write_pdf(config)
             folder = site / self.config.downloads_dir
             for name, text in sorted(self._publication.downloads.items()):
                 target = folder / name
@@ -539,7 +599,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # the clusters formatted). Every object kept alive is rescanned by each garbage
         # collection of every later build.
         self.brief.records.clear()
-        self._pages, self._sources = {}, {}
+        self._pages, self._sources, self._printed = {}, {}, {}
         self._result, self._publication = Resolution(), Publication()
 
     on_post_build = CombinedEvent(_complete_search_index, _write_outputs)

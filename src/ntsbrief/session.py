@@ -62,6 +62,7 @@ class LiveSession:
         self.marks = render.Marks()
         self.templates: Any = None  # the front end's compiled templates (MkDocs: a Jinja bytecode cache)
         self.previous: Brief | None = None
+        self.pdf: bytes | None = None  # the PDF typeset at the preview's start (see the plugin's ``pdf_in_preview``)
         self._inputs: list[bytes] = []  # what conversion depends on besides each page's source
         self._start_over()
 
