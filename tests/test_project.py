@@ -67,8 +67,8 @@ def test_workflows_check_test_build_and_pin_actions():
     deploy = yaml.safe_load((workflows / "deploy.yml").read_text(encoding="utf-8"))
     steps = pr["jobs"]["check"]["steps"]
     commands = " ".join(step.get("run", "") for step in steps)
-    for needed in ("pip install -c constraints.txt -e '.[test]'", "ruff check", "mypy", "ntsbrief check", "ntsbrief fmt --check",
-                   "python -m pytest", "mkdocs build --strict"):
+    for needed in ("pip install -c constraints.txt -e '.[test]'", "ruff check", "mypy", "ntsbrief check",
+                   "ntsbrief fmt --check", "python -m pytest", "mkdocs build --strict"):
         assert needed in commands
     uses = [step["uses"] for wf in (pr, deploy) for job in wf["jobs"].values() for step in job["steps"]
             if "uses" in step]

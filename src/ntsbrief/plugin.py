@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import functools
 import html
-import json
 import logging
 import os
 import re
@@ -53,6 +52,7 @@ from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import Loose, check_options, unpublished
+from .placeholders import PLACEHOLDER_END, PLACEHOLDER_START, editor_text_line, generated_page, is_placeholder
 from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
 from .style import HOUSE_STYLE
@@ -218,12 +218,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         markers = {self.config.notes_page: render.NOTES_MARKER, self.config.references_page: render.REFERENCES_MARKER,
                    self.config.full_text_page: render.FULL_TEXT_MARKER}
         for page, title in self._generated_pages():
-            if files.get_file_from_path(page) is None:
-                # Themes print titles as HTML: the title is escaped, and given in front
-                # matter so MkDocs does not unescape it from the heading.
-                shown = html.escape(title)
-                content = f"---\ntitle: {json.dumps(shown)}\n---\n\n# {shown}\n\n{markers[page]}\n"
-                files.append(File.generated(config, page, content=content))
+            existing = files.get_file_from_path(page)
+            if existing is not None and not self._is_placeholder(existing):
+                continue  # the editor's own page: the list goes into it
+            if existing is not None:  # placeholders.py: its whole text is replaced
+                files.remove(existing)
+            files.append(File.generated(config, page, content=generated_page(title, markers[page])))
         # Inputs kept inside the docs folder are not published, whatever their suffix,
         # nor an editor's backups of them, nor the cache: the register's private fields
         # and the store's private fields must never reach the site.
@@ -243,6 +243,24 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
+
+    def _is_placeholder(self, file: File) -> bool:
+        """Whether a generated page's file in the docs folder is ntsbrief's placeholder
+        (a page for builds without the plugin); one the editor wrote in stops the
+        build at their first line, rather than being replaced."""
+        if file.generated_by or not file.abs_src_path:
+            return False
+        text, _, _ = read_page(Path(file.abs_src_path))  # one that cannot be read is reported as any page
+        if text is None or not is_placeholder(text):
+            return False
+        line = editor_text_line(text)
+        if line is not None:
+            where = shown_path(Path(file.abs_src_path), self.settings.root)
+            raise PluginError(f"ntsbrief: {where}:{line}: this file is the placeholder of a page ntsbrief generates, "
+                              "and the build replaces its whole text; this line would be lost: move it to another "
+                              f"page, or delete the lines from '{PLACEHOLDER_START} …' to "
+                              f"'{PLACEHOLDER_END}' to make the page your own (the list is then put into it)")
+        return True
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Remember the reading order; start formatting what the pages cite."""
