@@ -226,9 +226,26 @@ Check your work:  ntsbrief check
 
 
 def slugify(title: str) -> str:
-    """A section's file name (without .md) from its title: lower-case letters and digits, joined by -."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug or "section"
+    """A section's file name (without .md) from its title, in any script: python-slugify
+    transliterates it to lower-case ASCII letters and digits joined by - ("Buôn bán người"
+    is buon-ban-nguoi, "人口贩卖" ren-kou-fan-mai). ASCII names work in every URL, shell,
+    file system and Git checkout (macOS stores accented names decomposed, Windows
+    consoles mangle them); the title itself keeps its script, in the page and the nav."""
+    from slugify import slugify as transliterated
+
+    return transliterated(title) or "section"  # a title of symbols only (an emoji) has no letters
+
+
+def unused_name(docs: Path, slug: str, taken: set[str]) -> str:
+    """``slug``.md, or ``slug``-2.md, -3, …: the first name that is neither a file of the
+    docs folder nor ``taken`` (named in the nav, or a generated page), compared without
+    case as macOS and Windows compare file names."""
+    existing = {p.relative_to(docs).as_posix().casefold() for p in docs.rglob("*")} | {n.casefold() for n in taken}
+    name, number = f"{slug}.md", 1
+    while name.casefold() in existing:
+        number += 1
+        name = f"{slug}-{number}.md"
+    return name
 
 
 def run_new_section(config_file: Path, title: str, after: str | None) -> int:
@@ -236,15 +253,13 @@ def run_new_section(config_file: Path, title: str, after: str | None) -> int:
     add it to the nav (after the entry that mentions ``after``, else before the generated pages)."""
     project, options, settings, _ = load_project(config_file)
     docs = project.docs_dir
-    name = f"{slugify(title)}.md"
+    generated = (options["notes_page"], options["references_page"], options["full_text_page"])
+    name = unused_name(docs, slugify(title), set(nav_files(project.nav or [])) | set(generated))
     target = docs / name
-    if target.exists():
-        raise UserError(f"{target.relative_to(settings.root)} already exists")
     text = config_file.read_bytes().decode("utf-8")  # as it is: its line ends are kept
     new_text = None
     if project.nav is not None:
-        generated = (options["notes_page"], options["references_page"])
-        new_text = insert_nav_entry(text, title, name, after, generated)
+        new_text = insert_nav_entry(text, title, name, after, generated[:2])
     target.write_text(SECTION_TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False)),
                       encoding="utf-8")
     if new_text is not None:
