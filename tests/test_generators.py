@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import build, write_site
+from test_cli import run
 from test_hardening_site import SITE_URL, broken_links
 
 from ntsbrief import render
@@ -97,6 +98,8 @@ def test_a_placeholder_the_editor_wrote_in_stops_the_build_at_their_line(tmp_pat
     assert built.returncode == 1
     assert "docs/notes.md:7: this file is the placeholder of a page ntsbrief generates" in built.log
     assert "What these notes are." in (root / "docs" / "notes.md").read_text(encoding="utf-8")  # never lost
+    checked = run(root, "check")  # the same message, without building
+    assert checked.returncode == 1 and "docs/notes.md:7: this file is the placeholder" in checked.stdout
 
 
 # ----------------------------------------------------- without the plugin

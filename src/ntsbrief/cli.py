@@ -28,7 +28,7 @@ from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import OptionProblem, check_options, reset_to_defaults, with_defaults
-from .placeholders import editor_text_line, is_placeholder
+from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, is_placeholder
 from .project import Project, ProjectError, Unresolved, nav_files, page_body, read_project, settings_for
 
 
@@ -128,8 +128,7 @@ def check_brief(config_file: Path) -> Diagnostics:
         if key in generated and is_placeholder(raw):
             editor_line = editor_text_line(raw)
             if editor_line is not None:  # the build stops on it
-                brief.diagnostics.add(shown, editor_line, "this file is the placeholder of a page ntsbrief "
-                                      "generates, and the build replaces its whole text; this line would be lost")
+                brief.diagnostics.add(shown, editor_line, EDITOR_TEXT_PROBLEM)
             continue
         body = page_body(raw)
         extension.page = brief.page(key, shown, body, line_offset(raw, body))

@@ -59,6 +59,14 @@ def placeholder_file(title: str, marker: str) -> str:
     )
 
 
+# Said at the first line an editor wrote into a placeholder (the build stops there, and check reports it).
+EDITOR_TEXT_PROBLEM = (
+    "this file is the placeholder of a page ntsbrief generates, and the build replaces its whole text; this line "
+    f"would be lost: move it to another page, or delete the lines from '{PLACEHOLDER_START} …' to "
+    f"'{PLACEHOLDER_END}' to make the page your own (the list is then put into it)"
+)
+
+
 def is_placeholder(text: str) -> bool:
     """Whether a page's text is (or contains) ntsbrief's placeholder."""
     return PLACEHOLDER_START in text

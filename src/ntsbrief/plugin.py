@@ -50,7 +50,7 @@ from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
 from .options import OPTIONS, check_options, unpublished
-from .placeholders import PLACEHOLDER_END, PLACEHOLDER_START, editor_text_line, generated_page, is_placeholder
+from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, generated_page, is_placeholder
 from .project import ProjectError, line_of, nav_files, settings_for
 from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
@@ -252,8 +252,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
 
     def _is_placeholder(self, file: File) -> bool:
         """Whether a generated page's file in the docs folder is ntsbrief's placeholder
-        (a page for builds without the plugin); one the editor wrote in stops the
-        build at their first line, rather than being replaced."""
+        (a page for builds without the plugin), to be replaced. A placeholder the editor
+        wrote in is not replaced: the build stops (PluginError) at their first line."""
         if file.generated_by or not file.abs_src_path:
             return False
         text, _, _ = read_page(Path(file.abs_src_path))  # one that cannot be read is reported as any page
@@ -262,10 +262,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         line = editor_text_line(text)
         if line is not None:
             where = shown_path(Path(file.abs_src_path), self.settings.root)
-            raise PluginError(f"ntsbrief: {where}:{line}: this file is the placeholder of a page ntsbrief generates, "
-                              "and the build replaces its whole text; this line would be lost: move it to another "
-                              f"page, or delete the lines from '{PLACEHOLDER_START} …' to "
-                              f"'{PLACEHOLDER_END}' to make the page your own (the list is then put into it)")
+            raise PluginError(f"ntsbrief: {where}:{line}: {EDITOR_TEXT_PROBLEM}")
         return True
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
