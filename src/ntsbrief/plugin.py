@@ -108,10 +108,10 @@ class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' _
     interviews = c.Optional(Loose(str))
     """The interview register (YAML), relative to mkdocs.yml."""
     notes_page = Loose(str, default=_default("notes_page"))
-    """Where the generated Notes page lives in the docs; an existing file there is used and filled."""
+    """Where the generated Notes page lives in the docs (its placeholder file is replaced, an own page filled)."""
     notes_title = Loose(str, default=_default("notes_title"))
     references_page = Loose(str, default=_default("references_page"))
-    """Where the generated References page lives; an existing file there is used and filled."""
+    """Where the generated References page lives; its placeholder file is replaced, an editor's own page filled."""
     references_title = Loose(str, default=_default("references_title"))
     unverified_field = Loose(str, default=_default("unverified_field"))
     """BibTeX field that marks an entry as not fully verified when it is 'false' or 'no'."""
