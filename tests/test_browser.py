@@ -39,13 +39,14 @@ VISIBLE_PREVIEW = ".ntsbrief-preview:not([hidden])"
 
 UNAVAILABLE = None  # why the browser tests cannot run here, if they cannot
 if not os.access(CHROMIUM, os.X_OK):
-    UNAVAILABLE = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    UNAVAILABLE = (f"no Chromium at {CHROMIUM}: these tests drive Debian's Chromium (apt-get install -y chromium, "
+                   "or set NTSBRIEF_CHROMIUM to a Chrome); .ci/run installs it and requires them")
 try:
     import axe_playwright_python
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect, sync_playwright
 except ImportError as error:  # pragma: no cover - the test extra installs them
-    UNAVAILABLE = f"{error.name} is not installed (pip install -e '.[test]')"
+    UNAVAILABLE = f"{error.name} is not installed (pip install -c constraints.txt -e '.[test]')"
 if UNAVAILABLE and not REQUIRED:
     pytest.skip(UNAVAILABLE, allow_module_level=True)
 AXE = None if UNAVAILABLE else Path(axe_playwright_python.__file__).parent / "axe.min.js"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
 from conftest import write_site
 
 BIB = """\
@@ -93,8 +95,41 @@ def test_new_section_adds_file_and_nav_entry_only(tmp_path):
     assert after.index("debt-bondage-a-case.md") < after.index("notes.md")  # before the generated pages
     assert after.replace('- "Debt Bondage: A Case": debt-bondage-a-case.md\n', "") == before
     assert run(root, "check").returncode == 0  # the new page is valid as created
-    again = run(root, "new-section", "Debt Bondage: A Case")
-    assert again.returncode == 2 and "already exists" in again.stderr
+    again = run(root, "new-section", "Debt Bondage: A Case")  # the same title: another file, nothing overwritten
+    assert again.returncode == 0 and "created docs/debt-bondage-a-case-2.md" in again.stdout
+    assert (root / "docs" / "debt-bondage-a-case.md").read_text(encoding="utf-8") == created
+
+
+@pytest.mark.parametrize("title, name", [
+    ("Buôn bán người ở Sabah", "buon-ban-nguoi-o-sabah.md"),  # Vietnamese
+    ("人口贩卖问题", "ren-kou-fan-mai-wen-ti.md"),  # Chinese
+    ("الاتجار بالبشر", "ltjr-blbshr.md"),  # Arabic
+    ("हिन्दी अनुभाग", "hindii-anubhaag.md"),  # Devanagari: vowel signs kept in the reading
+    ("Ελληνικά", "ellenika.md"),
+    ("🙂", "section.md"),  # no letters at all
+])
+def test_new_section_names_a_title_in_any_script(tmp_path, title, name):
+    root = project(tmp_path, nav=["index.md", {"Notes": "notes.md"}])
+    result = run(root, "new-section", title)
+    assert result.returncode == 0, result.stderr
+    created = (root / "docs" / name).read_text(encoding="utf-8")
+    assert f"\n# {title}\n" in created
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert {title: name} in config["nav"]  # the nav keeps the title in its script
+    assert run(root, "check").returncode == 0
+
+
+def test_new_section_never_fails_on_titles_that_slug_alike(tmp_path):
+    root = project(tmp_path, nav=["index.md", {"Notes": "notes.md"}, {"Full": "full-text.md"}])
+    (root / "docs" / "Trafficking.md").write_text("# Mine\n", encoding="utf-8")  # another case: one file on macOS
+    names = []
+    for title in ("Trafficking", "Trafficking!", "trafficking?", "Notes", "Full text"):
+        result = run(root, "new-section", title)
+        assert result.returncode == 0, result.stderr
+        names.append(result.stdout.split()[1])
+    assert names == ["docs/trafficking-2.md", "docs/trafficking-3.md", "docs/trafficking-4.md", "docs/notes-2.md",
+                     "docs/full-text-2.md"]
+    assert (root / "docs" / "Trafficking.md").read_text(encoding="utf-8") == "# Mine\n"
 
 
 def test_fmt_normalises_and_check_mode(tmp_path):

@@ -91,7 +91,9 @@ CITATION_IN_SOURCE = re.compile(r"\([^()]*\b(?:19|20)\d\d\b[^()]*\)")
 SENTENCE_END = re.compile(r"[.!?][’”)]?$|\)\.?$")
 
 pytestmark = pytest.mark.skipif(
-    not SOURCE_TXT.is_file(), reason=f"source text not found at {SOURCE_DIR}"
+    not SOURCE_TXT.is_file(),
+    reason=f"the Alert's source text is not at {SOURCE_DIR} (it is kept beside the repository, not in it): "
+           "these tests compare content/ with it",
 )
 
 

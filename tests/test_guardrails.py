@@ -24,7 +24,7 @@ def _run(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 def _findings(tool: str, result: subprocess.CompletedProcess[str]) -> str:
     if "No module named" in result.stderr:
-        return f"{tool} is not installed here: .venv/bin/pip install -e '.[test]'\n{result.stderr}"
+        return f"{tool} is not installed here: .venv/bin/pip install -c constraints.txt -e '.[test]'\n{result.stderr}"
     return f"{tool} reports findings (exit {result.returncode}):\n{result.stdout}{result.stderr}"
 
 

@@ -32,6 +32,9 @@ from ntsbrief.style import resolve_style
 
 REAL = citeproc.pandoc_path()
 POSIX = os.name == "posix"
+# Most tests here stand a Python script in for pandoc, run through its #! line with POSIX
+# signals and limits (resource); Windows follows no #! line.
+WINDOWS_REASON = "the fake pandocs are Python scripts run through their #! line, which Windows does not follow"
 
 BIB = """
 @book{piper2005, author = {Piper, Nicola}, title = {A Problem}, publisher = {IOM}, year = 2005}
@@ -42,6 +45,8 @@ BIB = """
 def fake_pandoc(folder: Path, body: str, name: str = "pandoc") -> Path:
     """A pandoc that runs ``body`` first (``args``, ``data`` (stdin) and ``log``
     are there) and then, unless ``body`` exits, passes the call on to the real one."""
+    if not POSIX:
+        pytest.skip(WINDOWS_REASON)
     path = folder / name
     path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(f"""\
         import os, resource, signal, subprocess, sys, time
@@ -150,7 +155,7 @@ def test_how_a_run_ended_is_told_plainly(tmp_path, use, monkeypatch, body, expec
     monkeypatch.setattr(citeproc, "MEMORY_BASE", 2 << 30)
     fake = use(fake_pandoc(tmp_path, f'if "--from=biblatex" in args:\n    {body}\n'))
     if "SIGKILL" in body and not POSIX:
-        pytest.skip("POSIX signals")
+        pytest.skip("a pandoc killed by a signal: POSIX only")
     with pytest.raises(FormatError) as raised:
         citeproc._run([str(fake), "--from=biblatex", "--to=json"], "@misc{a, title = {x}}\n")
     assert expected in str(raised.value)
@@ -262,7 +267,7 @@ def not_pandoc(folder: Path, kind: str) -> Path:
 @pytest.mark.parametrize("kind", list(NOT_PANDOC))
 def test_a_pandoc_that_is_not_one_is_a_setup_error_before_any_entry_is_blamed(tmp_path, use, monkeypatch, kind):
     if kind in ("not executable", "not a program") and not POSIX:
-        pytest.skip("POSIX permissions")
+        pytest.skip("a file that is not executable: POSIX permissions only")
     monkeypatch.setattr(citeproc, "PROBE_TIMEOUT", 1.0)
     path = use(not_pandoc(tmp_path, kind))
     expected = f"pandoc ({path}) {NOT_PANDOC[kind][1]}"
@@ -316,7 +321,7 @@ NOT_PANDOC_IN_A_BUILD = ["missing", "not executable", "garbage version", "garbag
 @pytest.mark.parametrize("kind", NOT_PANDOC_IN_A_BUILD)
 def test_build_and_check_with_a_broken_pandoc_say_so_in_a_plain_line(tmp_path, monkeypatch, kind):
     if kind == "not executable" and not POSIX:
-        pytest.skip("POSIX permissions")
+        pytest.skip("a file that is not executable: POSIX permissions only")
     root = tmp_path / "brief"
     write_site(root, {"index.md": "# Home\n\nAs argued [@piper2005, 12; @chuang2006].\n"},
                plugin={"bibliography": "refs.bib"}, extra_files={"refs.bib": BIB})

@@ -3,6 +3,9 @@
 ``check`` runs the same core as the MkDocs plugin (store, register, style,
 Markdown extension, cross-page resolution) without rendering the site, so its
 diagnostics are the plugin's, in the same ``path:line: message`` form.
+
+None of the commands imports MkDocs: they read mkdocs.yml with ``project.py``,
+so the editor tools keep working whatever builds the site.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import markdown
 
@@ -24,14 +27,9 @@ from .citeproc import Formatter
 from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-
-if TYPE_CHECKING:
-    from mkdocs.config.defaults import MkDocsConfig
-
-    from .options import OptionProblem
-    from .plugin import NtsBriefPlugin
-
-os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+from .options import OptionProblem, check_options, reset_to_defaults, with_defaults
+from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, is_placeholder
+from .project import Project, ProjectError, Unresolved, nav_files, page_body, read_project, settings_for
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,63 +66,57 @@ class UserError(Exception):
 
 
 def load_project(config_file: Path, keep_going: bool = False
-                 ) -> tuple[MkDocsConfig, NtsBriefPlugin, Settings, list[OptionProblem]]:
-    """MkDocs' own reading of mkdocs.yml, the plugin, its settings from it and the
-    problems with its options.
+                 ) -> tuple[Project, dict[str, Any], Settings, list[OptionProblem]]:
+    """mkdocs.yml as the editor tools read it (``project.py``), the plugin's options
+    (with their defaults), the settings from them and the problems with them.
 
     A plugin option that cannot be used stops the command, as it stops the build;
     with ``keep_going`` (``check``) it is given its default, to be reported with the rest."""
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
-
-    from .options import check_options, reset_to_defaults
-    from .plugin import NtsBriefPlugin, settings_from
-
-    if not config_file.is_file():
-        raise UserError(f"{config_file}: not found (run in the brief's folder or pass -f)")
     try:
-        config = load_config(str(config_file))
-    except (ConfigurationError, SystemExit) as error:  # MkDocs exits on some config errors
-        raise UserError(f"{config_file}: {error}") from None
-    plugin = next((p for p in config.plugins.values() if isinstance(p, NtsBriefPlugin)), None)
-    if plugin is None:
+        project = read_project(config_file)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+    if project.plugin is None:
         raise UserError(f"{config_file}: the ntsbrief plugin is not configured under 'plugins:'")
+    options = with_defaults(project.plugin)
     # The plugin's options, checked as the build checks them; one that cannot be
     # used is reported (by ``check``) and replaced by its default, so the rest is checked too.
-    option_problems = check_options(plugin.config, config.config_file_path, Path(config.docs_dir))
+    option_problems = check_options(options, str(config_file), project.docs_dir)
     fatal = [str(problem.diagnostic) for problem in option_problems if problem.fatal]
     if fatal and not keep_going:
         raise UserError("\nntsbrief: ".join(fatal))
-    reset_to_defaults(plugin.config, option_problems)
-    return config, plugin, settings_from(config, plugin.config), option_problems
+    reset_to_defaults(options, option_problems)
+    try:
+        settings = settings_for(config_file, options)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+    return project, options, settings, option_problems
 
 
 def check_brief(config_file: Path) -> Diagnostics:
     """Every problem of the brief a build would report (without rendering the site), and
     those of every entry of the store, cited or not (an uncited one is a warning)."""
-    from mkdocs.utils.meta import get_data
-
-    from .plugin import nav_files
-
-    config, plugin, settings, option_problems = load_project(config_file, keep_going=True)
-    cache = plugin.config.cache_dir if plugin.config.cache_dir is not None else ".cache/ntsbrief"
+    project, options, settings, option_problems = load_project(config_file, keep_going=True)
+    cache = options["cache_dir"] if options["cache_dir"] is not None else ".cache/ntsbrief"
     brief = open_brief(settings, Formatter(settings.root / cache if cache else None))
     for option_problem in option_problems:
         found = option_problem.diagnostic
         brief.diagnostics.add(found.path, found.line, found.message, found.severity)
-    docs = Path(config.docs_dir)
+    generated = (options["notes_page"], options["references_page"], options["full_text_page"])
+    docs = project.docs_dir
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     order = []
-    for nav_file in nav_files(config.nav or []):
+    for nav_file in nav_files(project.nav or []):
         if "://" in nav_file:
             continue
         if (docs / nav_file).is_file():
             order.append(nav_file)
-        elif nav_file not in (plugin.config.notes_page, plugin.config.references_page, plugin.config.full_text_page):
+        elif nav_file not in generated:
             brief.diagnostics.add(settings.config_name, _line_naming(config_file, nav_file),
                                   f"nav entry '{nav_file}' names a file that does not exist in {docs.name}/")
     extension = BriefExtension()
-    extensions = with_brief_extension(list(config.markdown_extensions), extension)
+    extensions, configs = _usable_extensions(project, brief.diagnostics, settings.config_name)
+    converter = with_brief_extension(list(extensions), extension)
     for key in pages:
         path = docs / key
         shown = shown_path(path, settings.root)
@@ -133,20 +125,49 @@ def check_brief(config_file: Path) -> Diagnostics:
             assert problem is not None, "read_page says why it cannot read a page"
             brief.diagnostics.add(shown, line, problem)
             continue
-        body, _ = get_data(raw)
+        if key in generated and is_placeholder(raw):
+            editor_line = editor_text_line(raw)
+            if editor_line is not None:  # the build stops on it
+                brief.diagnostics.add(shown, editor_line, EDITOR_TEXT_PROBLEM)
+            continue
+        body = page_body(raw)
         extension.page = brief.page(key, shown, body, line_offset(raw, body))
-        html = markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs).convert(body)
+        html = markdown.Markdown(extensions=converter, extension_configs=configs).convert(body)
         extension.page.finish(html)
         extension.page = None
-    result = brief.resolve(order, lambda *_: "#", plugin.config.notes_page, plugin.config.references_page, {})
+    result = brief.resolve(order, lambda *_: "#", options["notes_page"], options["references_page"], {})
     brief.check_entries(list(brief.bibliography.entries))
     brief.check_readable(list(brief.bibliography.entries))  # the build reads only the cited ones
     brief.check_same_works(result.cited_keys, store_wide=True)
-    cited = set(result.cited_keys) | {plugin.config.brief_entry}
+    cited = set(result.cited_keys) | {options["brief_entry"]}
     for key, entry in brief.bibliography.entries.items():
         if key not in cited:
             brief.diagnostics.add(entry.path, entry.line, f"entry '{key}' is not cited in this brief", "warning")
     return brief.diagnostics
+
+
+def _usable_extensions(project: Project, diagnostics: Diagnostics, config_name: str
+                       ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The configured Markdown extensions that load here, with their options; one that
+    does not (not installed, or an option naming what is not: Material's emoji index
+    with Material gone) is left out of the check with a warning, as the build would fail on it."""
+    usable, configs = [], {}
+    for name in project.markdown_extensions:
+        config = project.mdx_configs.get(name, {})
+        unresolved = [value.name for value in config.values() if isinstance(value, Unresolved)]
+        try:
+            if unresolved:
+                raise ImportError(f"it names {', '.join(unresolved)}, which is not installed")
+            markdown.Markdown(extensions=[name], extension_configs={name: config})
+        except Exception as error:  # any failure of a third-party extension: reported, not fatal
+            diagnostics.add(config_name, _line_naming(project.config_file, name),
+                            f"Markdown extension '{name}' cannot be loaded ({error}); pages were checked without it",
+                            "warning")
+            continue
+        usable.append(name)
+        if config:
+            configs[name] = config
+    return usable, configs
 
 
 def run_check(config_file: Path, output: str) -> int:
@@ -204,25 +225,40 @@ Check your work:  ntsbrief check
 
 
 def slugify(title: str) -> str:
-    """A section's file name (without .md) from its title: lower-case letters and digits, joined by -."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug or "section"
+    """A section's file name (without .md) from its title, in any script: python-slugify
+    transliterates it to lower-case ASCII letters and digits joined by - ("Buôn bán người"
+    is buon-ban-nguoi, "人口贩卖" ren-kou-fan-mai). ASCII names work in every URL, shell,
+    file system and Git checkout (macOS stores accented names decomposed, Windows
+    consoles mangle them); the title itself keeps its script, in the page and the nav."""
+    from slugify import slugify as transliterated
+
+    return transliterated(title) or "section"  # a title of symbols only (an emoji) has no letters
+
+
+def unused_name(docs: Path, slug: str, taken: set[str]) -> str:
+    """``slug``.md, or ``slug``-2.md, -3, …: the first name that is neither a file of the
+    docs folder nor ``taken`` (named in the nav, or a generated page), compared without
+    case as macOS and Windows compare file names."""
+    existing = {p.relative_to(docs).as_posix().casefold() for p in docs.rglob("*")} | {n.casefold() for n in taken}
+    name, number = f"{slug}.md", 1
+    while name.casefold() in existing:
+        number += 1
+        name = f"{slug}-{number}.md"
+    return name
 
 
 def run_new_section(config_file: Path, title: str, after: str | None) -> int:
     """``ntsbrief new-section``: write the section's file from ``SECTION_TEMPLATE`` and
     add it to the nav (after the entry that mentions ``after``, else before the generated pages)."""
-    config, plugin, settings, _ = load_project(config_file)
-    docs = Path(config.docs_dir)
-    name = f"{slugify(title)}.md"
+    project, options, settings, _ = load_project(config_file)
+    docs = project.docs_dir
+    generated = (options["notes_page"], options["references_page"], options["full_text_page"])
+    name = unused_name(docs, slugify(title), set(nav_files(project.nav or [])) | set(generated))
     target = docs / name
-    if target.exists():
-        raise UserError(f"{target.relative_to(settings.root)} already exists")
     text = config_file.read_bytes().decode("utf-8")  # as it is: its line ends are kept
     new_text = None
-    if config.nav is not None:
-        generated = (plugin.config.notes_page, plugin.config.references_page)
-        new_text = insert_nav_entry(text, title, name, after, generated)
+    if project.nav is not None:
+        new_text = insert_nav_entry(text, title, name, after, generated[:2])
     target.write_text(SECTION_TEMPLATE.format(title=title, yaml_title=json.dumps(title, ensure_ascii=False)),
                       encoding="utf-8")
     if new_text is not None:
@@ -286,7 +322,7 @@ def run_fmt(config_file: Path, files: list[Path], check_only: bool) -> int:
     place, or with ``check_only`` only say which would change; exit status 1 if one would change
     or cannot be read."""
     if not files:
-        _, _, settings, _ = load_project(config_file)
+        settings = load_project(config_file)[2]
         files = settings.bibliography_paths
         if not files:
             raise UserError("no BibTeX files given and none configured as 'bibliography:'")

