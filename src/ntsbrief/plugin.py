@@ -123,6 +123,8 @@ class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' _
     full_text_page = Loose(str, default="full-text.md")
     """The generated single-page view of the whole brief ('' to disable)."""
     full_text_title = Loose(str, default="Full text")
+    margin_notes = Loose(bool, default=False)
+    """On wide screens, show each page's own notes in the margin beside their markers (else at the page's end)."""
     downloads_dir = Loose(str, default="downloads")
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
     export_exclude_fields = Loose(list, default=["provenance"])
@@ -372,7 +374,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         opts = self.config
         return Layout(opts.notes_page, opts.notes_title, opts.references_page, opts.references_title,
                       opts.full_text_page, opts.cite_page or next(iter(self._reading_order), None), opts.cite_title,
-                      opts.brief_entry, opts.downloads_dir)
+                      opts.brief_entry, opts.downloads_dir, margin_notes=opts.margin_notes)
 
     @staticmethod
     def _write_full_text_into(page: Page, parts: Callable[[], Iterator[str]], frame: list[str]) -> None:
