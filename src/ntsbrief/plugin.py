@@ -61,6 +61,9 @@ log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
+# Notes where readers look (each page's own notes, margin notes): their own files.
+NOTES_STYLESHEET = "assets/ntsbrief/ntsbrief-notes.css"
+NOTES_SCRIPT = "assets/ntsbrief/ntsbrief-notes.js"
 DEFAULT_UNVERIFIED_NOTE = (
     "Details of entries marked with a dagger could not be fully verified: the original reference list "
     "was not available, and these entries were reconstructed from the in-text citations."
@@ -188,8 +191,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # which is how one object sees every page.
         config.markdown_extensions[:] = with_brief_extension(  # type: ignore[assignment]
             config.markdown_extensions, self.extension)  # type: ignore[arg-type]
-        config.extra_css.append(STYLESHEET)
+        config.extra_css.extend([STYLESHEET, NOTES_STYLESHEET])
         config.extra_javascript.append(SCRIPT)
+        if opts.margin_notes is True:  # (a wrong type is reported above)
+            config.extra_javascript.append(NOTES_SCRIPT)
 
         if config.nav is not None:
             listed = set(nav_files(config.nav))
@@ -241,7 +246,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             for file in files.documentation_pages():
                 if not file.generated_by and self._live.converted(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
-        for asset in (STYLESHEET, SCRIPT):
+        for asset in (STYLESHEET, SCRIPT, NOTES_STYLESHEET, NOTES_SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
