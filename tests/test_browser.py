@@ -529,7 +529,7 @@ def test_the_notes_page_is_grouped_by_section_with_the_brief_wide_numbers(page):
     assert titles == ["Introduction", "Unaddressed Protection Concerns of Trafficked Persons",
                       "The Role of the Non-Government Sector"]
     numbers = []
-    for index, title in enumerate(titles):
+    for index in range(len(titles)):
         group = headings.nth(index).locator("xpath=following-sibling::ol[1]")
         numbers += [int(n) for n in group.locator("> li").evaluate_all("items => items.map(li => li.value)")]
     assert numbers == list(range(1, len(numbers) + 1))  # 1..N, across the groups
