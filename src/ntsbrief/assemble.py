@@ -186,7 +186,9 @@ def full_text_parts(contents: dict[str, str], order: list[str], result: Resoluti
     notes_title = titles.get(layout.notes_page, html.escape(layout.notes_title))
     references_title = titles.get(layout.references_page, html.escape(layout.references_title))
     # The Notes list's headings lead to the pages' parts here, not to the pages.
-    groups = [dataclasses.replace(group, href="#" + render.part_anchor(group.page)) for group in result.note_groups]
+    parts = {key for key, _ in sections}
+    groups = [dataclasses.replace(group, href="#" + render.part_anchor(group.page)) if group.page in parts else group
+              for group in result.note_groups]
     # Level 2, as on the Notes page: ``within`` puts the list's headings one level down, as any page's.
     notes = render.grouped_notes_html(groups, level=2, page_links=False) if groups else result.notes_html
     lists = [(layout.notes_page, notes, notes_title), (layout.references_page, result.references_html,
