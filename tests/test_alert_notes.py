@@ -49,12 +49,27 @@ def published(tmp_path_factory) -> list[str]:
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    document = (site / "notes" / "index.html").read_text(encoding="utf-8")
+    notes = _notes_of(site / "notes" / "index.html")
+    assert list(notes) == list(range(1, 26))
+    # Each section's own notes, at its end, read the same.
+    at_the_ends = {}
+    for page in sorted(site.glob("*/index.html")):
+        if page.parent.name not in ("notes", "full-text"):
+            at_the_ends.update(_notes_of(page))
+    assert at_the_ends == notes
+    return [notes[number] for number in sorted(notes)]
+
+
+_BACKLINK_RE = re.compile(r'<a [^>]*class="ntsbrief-backref[^"]*"[^>]*>.*?</a>', re.DOTALL)
+
+
+def _notes_of(page: Path) -> dict[int, str]:
+    """The notes of a built page, by number, as text (without their links back)."""
+    document = page.read_text(encoding="utf-8")
     document = document[document.index("<article"): document.index("</article>")]
     items = re.findall(r'<li id="note-(\d+)" value="\d+">(.*?)</li>', document, re.DOTALL)
-    assert [int(n) for n, _ in items] == list(range(1, 26))
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split()).removesuffix("↩︎").strip()
-            for _, body in items]
+    return {int(n): " ".join(html.unescape(re.sub(r"<[^>]+>", "", _BACKLINK_RE.sub("", body))).split())
+            for n, body in items}
 
 
 def test_the_source_has_25_notes():

@@ -58,8 +58,12 @@ def test_notes_numbered_in_reading_order_not_file_order(reuse):
     assert problems == []
     assert re.findall(r'id="(noteref-[\d-]+)"', html["b"]) == ["noteref-1"]
     assert re.findall(r'id="(noteref-[\d-]+)"', html["a"]) == ["noteref-2", "noteref-2-2", "noteref-3"]
-    assert 'href="notes#note-2"' in html["a"]
+    assert 'href="#note-2"' in html["a"]  # the note at the page's end
     notes = result.notes_html
+    assert re.findall(r'<h2 class="ntsbrief-notes-section"><a href="([^"]+)">([^<]+)</a>', notes) == [
+        ("b#", "B"), ("a#", "A")]  # a heading per page, in reading order
+    own = result.page_notes["a"]()
+    assert [(n.number, n.markers) for n in own] == [(2, ["noteref-2", "noteref-2-2"]), (3, ["noteref-3"])]
     assert re.findall(r'<li id="note-(\d)"', notes) == ["1", "2", "3"]
     assert re.findall(r"<p>([^<]*)", notes) == ["B's X. ", "X. ", "Y. "]
     assert 'href="a#noteref-2"' in notes and 'href="a#noteref-2-2"' in notes
@@ -71,10 +75,12 @@ def test_citations_link_both_ways_and_citation_in_note():
     assert problems == []
     assert '<span class="citation" id="cite-1" data-cites="piper2005">' in html["a"]
     assert 'href="refs#ref-piper2005"' in html["a"]
-    # The note's citation lives on the Notes page: its links start there.
+    # The note's citation is on the Notes page and at the end of its page, where "cited in" leads.
     assert 'id="cite-2"' in result.notes_html and "Chuang (" in result.notes_html
+    own = result.page_notes["a"]()
+    assert len(own) == 1 and 'id="cite-2"' in own[0].html and 'href="refs#ref-chuang2006"' in own[0].html
     assert 'href="a#cite-1"' in result.references_html
-    assert 'href="notes#cite-2"' in result.references_html
+    assert 'href="a#cite-2"' in result.references_html and "notes#cite" not in result.references_html
     assert re.findall(r'id="ref-(\w+)"', result.references_html) == ["chuang2006", "piper2005"]
 
 

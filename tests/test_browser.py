@@ -35,6 +35,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SECTION = "introduction/"
 VISIBLE_PREVIEW = ".ntsbrief-preview:not([hidden])"
+LOCAL_SITES: list[str] = []  # the sites this module serves on 127.0.0.1: the only addresses a page may reach
 
 
 UNAVAILABLE = None  # why the browser tests cannot run here, if they cannot
@@ -76,7 +77,8 @@ def base_url(built) -> str:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    LOCAL_SITES.append(f"http://127.0.0.1:{server.server_address[1]}/")
+    yield LOCAL_SITES[-1]
     server.shutdown()
     server.server_close()
 
@@ -114,14 +116,14 @@ def new_context(browser, base_url):
         context.set_default_timeout(10_000)
 
         def local_only(route):
-            if route.request.url.startswith(base_url):
+            if route.request.url.startswith(tuple(LOCAL_SITES)):
                 route.continue_()
             else:
                 outside.append(route.request.url)
                 route.abort()
 
         context.route("**/*", local_only)
-        context.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:"))
+        context.on("request", lambda request: None if request.url.startswith((*LOCAL_SITES, "data:", "blob:"))
                    else outside.append(request.url))
         context.on("page", lambda page: page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}")))
         contexts.append(context)
@@ -185,27 +187,62 @@ def test_citation_leads_to_highlighted_entry_and_back_to_the_exact_citation(page
     assert_highlighted_below_header(page, "cite-1")
 
 
-def test_note_marker_leads_to_highlighted_note_and_back(page):
+def test_note_marker_leads_to_the_note_at_the_page_end_and_on_to_the_notes_page_and_back(page):
+    """marker → the note that ends the page → back to the marker; the note → its entry on
+    the Notes page → back to the note at the page's end, and to the marker."""
     page.goto(SECTION)
     page.locator("#noteref-1 a").click()
-    page.wait_for_url(re.compile(r"/notes/#note-1$"))
+    page.wait_for_url(re.compile(r"/introduction/#note-1$"))
     assert target_id(page) == "note-1"
+    assert page.locator(".ntsbrief-page-notes #note-1").count() == 1
     assert_highlighted_below_header(page, "note-1")
     page.locator("#note-1 a[role='doc-backlink']").click()
     page.wait_for_url(re.compile(r"/introduction/#noteref-1$"))
     assert target_id(page) == "noteref-1"
     assert_highlighted_below_header(page, "noteref-1")
 
+    page.goto(SECTION + "#note-1")
+    page.locator("#note-1 a.ntsbrief-to-notes").click()
+    page.wait_for_url(re.compile(r"/notes/#note-1$"))
+    assert target_id(page) == "note-1"
+    assert_highlighted_below_header(page, "note-1")
+    page.locator("#note-1 a.ntsbrief-to-page-notes").click()
+    page.wait_for_url(re.compile(r"/introduction/#note-1$"))
+    assert target_id(page) == "note-1"
+    page.goto("notes/#note-1")
+    page.locator("#note-1 a[role='doc-backlink']").click()
+    page.wait_for_url(re.compile(r"/introduction/#noteref-1$"))
+    assert target_id(page) == "noteref-1"
+
+
+def test_each_section_page_ends_with_its_own_notes_numbered_as_in_the_brief(page, built):
+    notes_page = (built / "notes" / "index.html").read_text(encoding="utf-8")
+    for path in ("introduction/", "unaddressed-protection-concerns/", "role-of-the-non-government-sector/"):
+        page.goto(path)
+        markers = page.locator("article a[role='doc-noteref']").evaluate_all(
+            "links => [...new Set(links.map(a => a.getAttribute('href')))]")
+        own = page.locator(".ntsbrief-page-notes li").evaluate_all("items => items.map(li => '#' + li.id)")
+        assert own and own == sorted(markers, key=lambda h: int(h.split("-")[1])), path
+        # The last thing the article holds, after the page's text.
+        assert page.evaluate("() => document.querySelector('article .ntsbrief-page-notes') === "
+                             "[...document.querySelector('article').children].filter(e => e.tagName !== 'A' "
+                             "&& e.tagName !== 'SCRIPT').pop()")
+        for anchor in own:  # the same text as on the Notes page
+            text = page.locator(f"[id='{anchor[1:]}'] p").first.inner_text()
+            words = re.sub(r"\s+", " ", text.split("↩")[0]).strip()
+            assert words[:60] in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", notes_page)), anchor
+    page.goto("conclusion/")
+    assert page.locator(".ntsbrief-page-notes").count() == 0  # no notes, no list
+
 
 # -- previews -----------------------------------------------------------------------------
 
 
-def test_hovering_a_note_marker_previews_the_note_from_the_notes_page(page, built):
+def test_hovering_a_note_marker_previews_the_note_with_its_number(page, built):
     notes = (built / "notes" / "index.html").read_text(encoding="utf-8")
     note = re.search(r'<li id="note-1"[^>]*><p>(.*?)<a ', notes, re.DOTALL).group(1)
     expected = re.sub(r"<[^>]+>", "", note).split(".")[0]
     page.goto(SECTION)
-    assert page.locator("#note-1").count() == 0  # the note lives on the Notes page
     marker = page.locator("#noteref-1 a")
     marker.hover()
     tooltip = page.locator(VISIBLE_PREVIEW)
@@ -213,6 +250,7 @@ def test_hovering_a_note_marker_previews_the_note_from_the_notes_page(page, buil
     expect(tooltip).to_be_visible()
     expect(tooltip).to_have_attribute("role", "tooltip")
     expect(tooltip).to_contain_text(expected)
+    assert tooltip.inner_text().startswith("Note 1\n")
     assert tooltip.get_attribute("id") in marker.get_attribute("aria-describedby").split()
 
     # It sits next to the marker, inside the viewport.
@@ -305,7 +343,7 @@ def test_previews_and_targets_on_a_page_that_holds_its_own_notes_and_references(
     expected = note.locator("p").first.evaluate(
         "p => Array.from(p.childNodes).filter(n => !(n.matches && n.matches('.ntsbrief-backref')))"
         ".map(n => n.textContent).join('')")
-    assert " ".join(tooltip.inner_text().split()) == " ".join(expected.split())
+    assert " ".join(tooltip.inner_text().split()) == "Note 1 " + " ".join(expected.split())
     marker.click()
     expect(page.locator(VISIBLE_PREVIEW)).to_have_count(0)
     page.wait_for_url(re.compile(r"/full-text/#note-1$"))
@@ -442,4 +480,226 @@ def test_screenshots_of_a_section_page(new_context):
 
     for name in ("section-desktop-citation-preview", "section-desktop-dark-note-preview", "section-phone",
                  "references-phone-target"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, name
+
+
+# -- notes where readers look, the publication's lists, the full text -------------------------
+
+
+def test_previews_show_the_notes_number_and_an_unverified_works_dagger(page, built):
+    references = (built / "references" / "index.html").read_text(encoding="utf-8")
+    unverified = re.findall(r'<div id="ref-([^"]+)" class="csl-entry" role="listitem">(?:(?!</div>).)*'
+                            r'class="ntsbrief-unverified"', references, re.DOTALL)
+    verified = [key for key in re.findall(r'<div id="ref-([^"]+)" class="csl-entry"', references)
+                if key not in unverified]
+    assert unverified and verified
+    checked = {True: 0, False: 0}
+    for path in ("introduction/", "unaddressed-protection-concerns/", "role-of-the-non-government-sector/"):
+        page.goto(path)
+        for link in page.locator("a[role='doc-biblioref']").all():
+            key = link.get_attribute("href").split("#ref-", 1)[1]
+            dagger = key in unverified
+            if checked[dagger] >= 2:
+                continue
+            link.scroll_into_view_if_needed()
+            link.hover()
+            tooltip = page.locator(VISIBLE_PREVIEW)
+            expect(tooltip).to_be_visible()
+            text = tooltip.inner_text()
+            assert ("†" in text) == dagger, (key, text)
+            # a screen reader hears why, not the dagger (the description is the tooltip's text)
+            assert ("(details not fully verified)" in tooltip.text_content()) == dagger, key
+            page.mouse.move(2, 300)
+            expect(page.locator(VISIBLE_PREVIEW)).to_have_count(0)
+            checked[dagger] += 1
+    assert checked == {True: 2, False: 2}, checked
+
+    page.goto("unaddressed-protection-concerns/")
+    marker = page.locator("a[role='doc-noteref']").nth(2)
+    number = marker.inner_text()
+    marker.scroll_into_view_if_needed()
+    marker.focus()
+    expect(page.locator(VISIBLE_PREVIEW)).to_be_visible()
+    assert page.locator(VISIBLE_PREVIEW).inner_text().startswith(f"Note {number}\n")
+
+
+def test_the_notes_page_is_grouped_by_section_with_the_brief_wide_numbers(page):
+    page.goto("notes/")
+    headings = page.locator("article h2.ntsbrief-notes-section")
+    titles = headings.all_inner_texts()
+    assert titles == ["Introduction", "Unaddressed Protection Concerns of Trafficked Persons",
+                      "The Role of the Non-Government Sector"]
+    numbers = []
+    for index in range(len(titles)):
+        group = headings.nth(index).locator("xpath=following-sibling::ol[1]")
+        numbers += [int(n) for n in group.locator("> li").evaluate_all("items => items.map(li => li.value)")]
+    assert numbers == list(range(1, len(numbers) + 1))  # 1..N, across the groups
+    assert page.locator("article li[id^='note-']").count() == len(numbers)
+    # Each heading leads to its section.
+    headings.nth(1).locator("a").click()
+    page.wait_for_url(re.compile(r"/unaddressed-protection-concerns/$"))
+    expect(page.locator("article h1")).to_contain_text("Unaddressed Protection Concerns")
+
+
+def test_cited_in_reads_as_section_titles_with_letters_for_several_places(page):
+    page.goto("references/")
+    lines = page.locator(".ntsbrief-citedin").all_inner_texts()
+    assert lines and all(line.startswith("Cited in: ") for line in lines)
+    sections = ("Introduction", "Unaddressed Protection Concerns of Trafficked Persons",
+                "The Role of the Non-Government Sector", "Conclusion")
+    place = "(?:" + "|".join(map(re.escape, sections)) + ")"
+    for line in lines:  # "Introduction a, b; Conclusion"
+        assert re.fullmatch(rf"Cited in: {place}(?: [a-z]+(?:, [a-z]+)+)?(?:; {place}(?: [a-z]+(?:, [a-z]+)+)?)*",
+                            line.strip()), line
+    assert any(re.search(r" a, b", line) for line in lines)
+    # Each letter's accessible name says where and which; every link leads to a citation.
+    letters = page.locator(".ntsbrief-citedin a[aria-label]")
+    assert letters.count() >= 2
+    for index in range(letters.count()):
+        link = letters.nth(index)
+        label, text = link.get_attribute("aria-label"), link.inner_text()
+        assert re.fullmatch(rf"{place}, citation {text}", label), label
+    first = letters.first
+    href = first.get_attribute("href")
+    first.click()
+    page.wait_for_url(re.compile(re.escape(href.split("/")[-2]) + r"/#cite-\d+$"))
+    assert target_id(page) == href.split("#")[1]
+
+
+def test_the_full_text_has_one_h1_a_table_of_contents_and_the_notes_and_references_at_the_end(page, built):
+    if not (built / "full-text" / "index.html").exists():
+        pytest.skip("this brief has no full-text/ page")
+    page.goto("full-text/")
+    assert page.locator("h1").count() == 1
+    assert page.locator("article h1").inner_text().startswith("Full text")
+    contents = page.locator("nav.ntsbrief-contents a")
+    entries = contents.evaluate_all("links => links.map(a => [a.getAttribute('href'), a.textContent])")
+    assert [text for _, text in entries] == ["Home", "Introduction",
+                                             "Unaddressed Protection Concerns of Trafficked Persons",
+                                             "The Role of the Non-Government Sector", "Conclusion",
+                                             "Notes", "References"]
+    for href, _ in entries:
+        assert page.locator(f"[id='{href[1:]}']").count() == 1, href
+    # The parts in order; the notes and references last; no page's own notes list inside.
+    parts = page.locator("article section.ntsbrief-part").evaluate_all("s => s.map(e => e.id)")
+    assert parts[-2:] == ["part-notes", "part-references"]
+    assert page.locator("article .ntsbrief-page-notes").count() == 0
+    assert page.locator("#part-notes li[id^='note-']").count() == page.locator("a[role='doc-noteref']").evaluate_all(
+        "links => new Set(links.map(a => a.getAttribute('href'))).size")
+    assert page.locator("#part-notes h3.ntsbrief-notes-section").count() == 3
+    # A contents link, and a section heading of the notes, stay on the page.
+    contents.nth(2).click()
+    page.wait_for_url(re.compile(r"/full-text/#part-unaddressed-protection-concerns$"))
+    page.locator("#part-notes h3 a").first.click()
+    page.wait_for_url(re.compile(r"/full-text/#part-introduction$"))
+
+
+# -- margin notes (the margin_notes option), on a copy of the brief -----------------------------
+
+
+@pytest.fixture(scope="module")
+def margin_url(tmp_path_factory) -> str:
+    import shutil
+    root = tmp_path_factory.mktemp("margin")
+    for name in ("content", "citations", ".cache"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, root / name)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "      cite_title: Cite this Alert\n" in config
+    (root / "mkdocs.yml").write_text(config.replace("      cite_title: Cite this Alert\n",
+                                                    "      cite_title: Cite this Alert\n      margin_notes: true\n"),
+                                     encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site")],
+                            cwd=root, capture_output=True, text=True, check=False,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    LOCAL_SITES.append(f"http://127.0.0.1:{server.server_address[1]}/")
+    yield LOCAL_SITES[-1]
+    server.shutdown()
+    server.server_close()
+
+
+def _margin_layout(page) -> dict:
+    return page.evaluate("""() => {
+      const article = document.querySelector('article');
+      const text = [...article.querySelectorAll(':scope > p')].map(p => p.getBoundingClientRect().right);
+      const notes = [...document.querySelectorAll('.ntsbrief-page-notes li')].map(li => {
+        const marker = [...article.querySelectorAll('a[role="doc-noteref"]')]
+          .find(a => a.getAttribute('href') === '#' + li.id && !a.closest('.ntsbrief-page-notes'));
+        const box = li.getBoundingClientRect();
+        return {id: li.id, position: getComputedStyle(li).position, left: box.left, top: box.top,
+                bottom: box.bottom, marker: marker ? marker.getBoundingClientRect().top : null};
+      });
+      const last = [...article.querySelectorAll(':scope > p')].pop().getBoundingClientRect().bottom;
+      return {margin: article.classList.contains('ntsbrief-has-margin-notes'), textRight: Math.max(...text),
+              lastText: last, notes};
+    }""")
+
+
+def test_margin_notes_sit_beside_their_markers_on_a_wide_screen_and_end_the_page_on_a_phone(
+        new_context, margin_url):
+    desktop = new_context(viewport=DESKTOP).new_page()
+    desktop.goto(margin_url + "unaddressed-protection-concerns/")
+    layout = _margin_layout(desktop)
+    assert layout["margin"] and len(layout["notes"]) > 5
+    for before, note in zip([None, *layout["notes"]], layout["notes"], strict=False):
+        assert note["position"] == "absolute", note
+        assert note["left"] >= layout["textRight"], (note, layout["textRight"])  # beside the text, not over it
+        assert note["top"] >= note["marker"] - 2, note  # never above its marker
+        if before is not None:
+            assert note["top"] >= before["bottom"], (before, note)  # never over the one before
+    first = layout["notes"][0]
+    assert abs(first["top"] - first["marker"]) < 8, first  # level with its marker
+    # A followed marker shows its note, beside it; the reader can go back from there.
+    desktop.locator("a[role='doc-noteref']").first.click()
+    target = target_id(desktop)
+    assert target and target.startswith("note-")
+    expect(desktop.locator(f"[id='{target}']")).to_be_in_viewport()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    desktop.goto(margin_url + "unaddressed-protection-concerns/")
+    desktop.locator("a[role='doc-noteref']").nth(3).scroll_into_view_if_needed()
+    desktop.wait_for_timeout(200)
+    desktop.screenshot(path=str(SCREENSHOTS / "margin-notes-desktop.png"))
+    assert not both_palettes(desktop, "margin notes at 1280 px")
+
+    phone = new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
+    phone.goto(margin_url + "unaddressed-protection-concerns/")
+    layout = _margin_layout(phone)
+    assert not layout["margin"]
+    assert all(note["position"] == "static" for note in layout["notes"])
+    assert layout["notes"][0]["top"] > layout["lastText"]  # the list that ends the page
+    phone.locator(".ntsbrief-page-notes").scroll_into_view_if_needed()
+    phone.screenshot(path=str(SCREENSHOTS / "margin-notes-phone.png"))
+
+    # Off by default: the Alert's own site keeps its notes at the end at any width.
+    plain = new_context(viewport=DESKTOP).new_page()
+    plain.goto("unaddressed-protection-concerns/")
+    assert not _margin_layout(plain)["margin"]
+
+
+def test_screenshots_of_notes_references_and_full_text(new_context):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    desktop = new_context(viewport=DESKTOP).new_page()
+    desktop.goto("unaddressed-protection-concerns/")
+    desktop.locator(".ntsbrief-page-notes").scroll_into_view_if_needed()
+    desktop.screenshot(path=str(SCREENSHOTS / "section-notes-desktop.png"))
+    desktop.goto("notes/")
+    desktop.screenshot(path=str(SCREENSHOTS / "notes-page.png"), full_page=True)
+    desktop.goto("references/")
+    desktop.locator(".ntsbrief-citedin").filter(has_text=", b").first.scroll_into_view_if_needed()
+    desktop.screenshot(path=str(SCREENSHOTS / "references-page.png"))
+    desktop.goto("full-text/")
+    desktop.screenshot(path=str(SCREENSHOTS / "full-text.png"))
+    desktop.goto("unaddressed-protection-concerns/")
+    marker = desktop.locator("a[role='doc-noteref']").nth(1)
+    marker.scroll_into_view_if_needed()
+    marker.hover()
+    expect(desktop.locator(VISIBLE_PREVIEW)).to_be_visible()
+    desktop.wait_for_timeout(250)
+    desktop.screenshot(path=str(SCREENSHOTS / "note-preview-with-number.png"))
+    for name in ("section-notes-desktop", "notes-page", "references-page", "full-text",
+                 "note-preview-with-number"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000, name

@@ -150,12 +150,21 @@ def remove_note(text: str, rng: random.Random) -> str:
     return text.replace(f"[^{label}]", "")
 
 
+def reword_note(text: str, rng: random.Random) -> str:
+    """Only a note's text changes: the page's converted text does not (its notes end it)."""
+    labels = re.findall(r"^\[\^(\w+)\]:", text, re.MULTILINE)
+    if not labels:
+        return add_note(text, rng)
+    label = rng.choice(labels)
+    return re.sub(rf"^(\[\^{label}\]:)", rf"\1 Reworded {rng.randrange(1000)}.", text, count=1, flags=re.MULTILINE)
+
+
 def retitle(text: str, rng: random.Random) -> str:
     return re.sub(r"^# (.*)$", lambda m: f"# {m.group(1).split(' (')[0]} ({rng.randrange(100)})", text, count=1,
                   flags=re.MULTILINE)
 
 
-PAGE_EDITS = [edit_prose, add_citation, remove_citation, add_note, remove_note, retitle]
+PAGE_EDITS = [edit_prose, add_citation, remove_citation, add_note, remove_note, reword_note, retitle]
 
 
 def edit_store(root: Path, rng: random.Random) -> str:
@@ -192,6 +201,28 @@ def test_any_sequence_of_dirty_preview_edits_gives_the_clean_site(tmp_path, seed
             clean_build(tmp_path, tmp_path / f"clean{step}")
             found = differences(preview.site, tmp_path / f"clean{step}")
             assert not found, "after " + " → ".join(done) + ":\n" + "\n".join(found[:6])
+    finally:
+        preview.close()
+
+
+def test_a_reworded_note_changes_its_page_and_the_notes_page_as_a_clean_build(tmp_path):
+    """A page's notes end it, but are not in its converted text: rewording one
+    (with margin notes on) must still reach the page, as in a clean build."""
+    write_site(tmp_path, PAGES, extra_files={"refs.bib": BIB},
+               plugin={"bibliography": "refs.bib", "margin_notes": True})
+    preview = Preview(tmp_path)
+    try:
+        page = tmp_path / "docs" / "one.md"
+        for words in ("First words", "Second words"):
+            page.write_text(re.sub(r"^\[\^b\]: .*$", f"[^b]: {words}.", page.read_text(encoding="utf-8"),
+                                   flags=re.MULTILINE), encoding="utf-8")
+            preview.build()
+            for shown in ("one/index.html", "notes/index.html"):
+                assert f"{words}." in (preview.site / shown).read_text(encoding="utf-8"), shown
+            assert "data-ntsbrief-margin-notes" in (preview.site / "one/index.html").read_text(encoding="utf-8")
+            clean_build(tmp_path, tmp_path / "clean")
+            found = differences(preview.site, tmp_path / "clean")
+            assert not found, "\n".join(found[:6])
     finally:
         preview.close()
 

@@ -507,10 +507,13 @@ def test_every_internal_link_resolves(rich):
 
 def test_link_check_is_not_vacuous(rich):
     one, notes, refs = rich.html("chapter/one"), rich.html("notes"), rich.html("references")
+    assert re.search(r'<a href="#note-\d+" role="doc-noteref"', one)  # to the notes at the page's end
     assert 'href="../../notes/#note-' in one and 'href="../../references/#ref-piper2005"' in one
+    assert 'href="../chapter/one/#note-' in notes  # and from the Notes page back there
     assert 'href="../chapter/one/#noteref-' in notes and re.search(r'href="#noteref-\d+"', notes)  # note in a note
     assert re.search(r'id="noteref-\d+-2"', one)  # a note used twice
-    assert 'href="../notes/#cite-' in refs  # a citation inside a note
+    assert 'href="../chapter/one/#cite-' in refs  # a citation inside a note: at the end of its page
+    assert 'href="../notes/#cite-' not in refs
     assert 'href="../#cite-' in refs and 'href="../two/#cite-' in refs
 
 

@@ -87,13 +87,17 @@ def test_clean_brief_builds_strict(site):
 def test_notes_numbered_across_pages_in_nav_order(site):
     built = make(site)
     home, second, third = built.html(""), built.html("b"), built.html("a")
-    assert re.findall(r'id="(noteref-[\d-]+)"><a href="([^"]+)"', home) == [("noteref-1", "notes/#note-1")]
+    # Markers lead to the notes at their page's end; those lead on to the Notes page.
+    assert re.findall(r'id="(noteref-[\d-]+)"><a href="([^"]+)"', home) == [("noteref-1", "#note-1")]
     assert re.findall(r'id="(noteref-[\d-]+)"', second) == ["noteref-2", "noteref-3", "noteref-2-2"]
-    assert re.findall(r'id="(noteref-[\d-]+)"><a href="([^"]+)"', third) == [("noteref-4", "../notes/#note-4")]
+    assert re.findall(r'id="(noteref-[\d-]+)"><a href="([^"]+)"', third) == [("noteref-4", "#note-4")]
+    assert re.findall(r'<li id="note-(\d+)"', second) == ["2", "3"]
+    assert '<a href="../notes/#note-4" class="ntsbrief-backref ntsbrief-to-notes"' in third
     notes = built.html("notes")
     assert re.findall(r'<li id="note-(\d+)"', notes) == ["1", "2", "3", "4"]
     assert '<a href="../b/#noteref-2" ' in notes and '<a href="../b/#noteref-2-2" ' in notes
     assert '<a href="../#noteref-1" ' in notes
+    assert '<a href="../b/#note-2" class="ntsbrief-backref ntsbrief-to-page-notes"' in notes
 
 
 def test_citations_rendered_linked_and_backlinked(site):
@@ -109,8 +113,9 @@ def test_citations_rendered_linked_and_backlinked(site):
     refs = built.html("references")
     assert re.findall(r'<div id="ref-([^"]+)" class="csl-entry"', refs) == ["chuang2006", "piper2005"]
     assert "uncited" not in refs  # only cited works are listed
-    assert '<a href="../b/#cite-1" class="ntsbrief-backref">Second</a>' in refs
-    assert 'href="../notes/#cite-' in refs  # the citation inside a note links back to the Notes page
+    assert 'Second <a href="../b/#cite-1" class="ntsbrief-backref" aria-label="Second, citation a">a</a>' in refs
+    # the citation inside a note links back to it at the end of its page
+    assert 'href="../notes/#cite-' not in refs
     assert "†" in refs and "could not be fully verified" in refs
 
 

@@ -9,6 +9,7 @@ order. Nothing here knows the site generator: addresses come in as
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import posixpath
@@ -37,6 +38,7 @@ class Layout:
     cite_title: str
     own_key: str | None  # the brief's own entry
     downloads_dir: str
+    margin_notes: bool = False  # a page's own notes may sit beside their markers on wide screens
 
 
 class Addresses:
@@ -54,7 +56,9 @@ class Addresses:
         return self._urls.get(key, key)
 
     def href(self, from_key: str, to_key: str, anchor: str) -> str:
-        """A link on page ``from_key`` to ``anchor`` on page ``to_key``."""
+        """A link on page ``from_key`` to ``anchor`` on page ``to_key`` (to the page itself if ``anchor`` is '')."""
+        if not anchor:
+            return self._between(from_key, to_key)
         return f"#{anchor}" if from_key == to_key else f"{self._between(from_key, to_key)}#{anchor}"
 
     def file(self, from_key: str, path: str) -> str:
@@ -138,6 +142,10 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
         printed = content
         for marker, addition, _ in additions:
             content = render.insert_listing(content, marker, addition)
+        if key in result.page_notes and key != layout.notes_page:  # the Notes page holds them all already
+            made_from = f"{result.inputs.get(key)}\x1d{addresses.signature}\x1d{layout}"
+            content += _kept(memo, f"notes\0{key}", made_from,
+                             functools.partial(_page_notes, key, result, layout, addresses))
         search = None
         if key in result.search_pages:
             made_from = f"{result.inputs.get(key)}\x1d{html_converted}"
@@ -146,6 +154,15 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
             search = functools.partial(_search_text, rewrite, [(marker, searched) for marker, _, searched in additions])
         assembled.pages[key] = AssembledPage(content, search, printed)
     return assembled
+
+
+def _page_notes(key: str, result: Resolution, layout: Layout, addresses: Addresses) -> str:
+    """The page's own notes, which end it (nothing if it has none)."""
+    notes = result.page_notes[key]()
+    if not notes:
+        return ""
+    to_notes = [addresses.href(key, layout.notes_page, render.note_anchor(note.number)) for note in notes]
+    return "\n" + render.page_notes_html(notes, layout.notes_title, to_notes, layout.margin_notes) + "\n"
 
 
 def _kept(memo: TextMemo | None, key: str, made_from: str, make: Callable[[], str]) -> str:
@@ -161,18 +178,31 @@ def _search_text(rewrite: Callable[[], str], additions: list[tuple[str, str]]) -
 
 def full_text_parts(contents: dict[str, str], order: list[str], result: Resolution, layout: Layout,
                     titles: dict[str, str], addresses: Addresses, memo: TextMemo | None = None) -> Iterator[str]:
-    """The full text, in pieces: every page's assembled text in reading order,
-    then the Notes and References lists, links kept within the one page (each
-    page's piece kept in ``memo``, if given, while the page's text is the same)."""
+    """The full text, in pieces: a table of contents, every page's assembled text
+    in reading order (its headings one level down, under the page's one h1; its
+    own notes left to the end), then the Notes list by page and the References
+    list, links kept within the one page (each page's piece kept in ``memo``, if
+    given, while the page's text is the same)."""
     generated = (layout.notes_page, layout.references_page, layout.full_text_page)
     sections = [(key, contents[key]) for key in order if key in contents and key not in generated]
-    lists = [(key, listing, titles.get(key, html.escape(title))) for key, listing, title in
-             ((layout.notes_page, result.notes_html, layout.notes_title),
-              (layout.references_page, result.references_html, layout.references_title))]
+    notes_title = titles.get(layout.notes_page, html.escape(layout.notes_title))
+    references_title = titles.get(layout.references_page, html.escape(layout.references_title))
+    # The Notes list's headings lead to the pages' parts here, not to the pages.
+    parts = {key for key, _ in sections}
+    groups = [dataclasses.replace(group, href="#" + render.part_anchor(group.page)) if group.page in parts else group
+              for group in result.note_groups]
+    # Level 2, as on the Notes page: ``within`` puts the list's headings one level down, as any page's.
+    notes = render.grouped_notes_html(groups, level=2, page_links=False) if groups else result.notes_html
+    lists = [(layout.notes_page, notes, notes_title), (layout.references_page, result.references_html,
+                                                         references_title)]
 
     def within(key: str, body: str) -> str:
         def make() -> str:
-            return addresses.rebase(render.localize_links(body), key, layout.full_text_page)
+            shown = render.demoted_headings(render.without_page_notes(body))
+            return addresses.rebase(render.localize_links(shown), key, layout.full_text_page)
         return memo.get(key, body, make) if memo is not None else make()
 
-    return full_text(sections, lists[0], lists[1], within)
+    contents_list = [("#" + render.part_anchor(key), titles.get(key, html.escape(key))) for key, _ in sections]
+    contents_list += [("#notes", notes_title), ("#references", references_title)]
+    yield render.contents_html(contents_list) + "\n"
+    yield from full_text(sections, lists[0], lists[1], within)

@@ -15,6 +15,8 @@ Front ends (the MkDocs plugin, ``ntsbrief check``) drive it in three steps:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +45,9 @@ class Resolution:
     search_pages: dict[str, Callable[[str], str]] = field(default_factory=dict)  # the same, as plain text
     inputs: dict[str, str] = field(default_factory=dict)  # what each page's rewriting depends on (PageRewriter)
     notes_html: str = ""
+    note_groups: list[render.NoteGroup] = field(default_factory=list)  # the Notes list by page
+    # Each page's own notes, their texts as shown on the page (made when asked: a live preview reuses them).
+    page_notes: dict[str, Callable[[], list[render.NoteItem]]] = field(default_factory=dict)
     references_html: str = ""
     notes_search_html: str = ""  # the lists as a search index gets them: their text, no back-links
     references_search_html: str = ""
@@ -144,9 +149,10 @@ class Brief:
 
         result = Resolution(cited_keys=list(cited))
         self._rewrite_pages(records, formatted, notes, citations, links, result)
-        result.notes_html = render.notes_list_html(notes.items)
+        result.note_groups = render.note_groups(notes.items, titles, lambda page: href(notes_page, page, ""))
+        result.notes_html = render.grouped_notes_html(result.note_groups)
         # The search index takes words: markup there would only be parsed to be dropped.
-        result.notes_search_html = render.as_text(render.notes_list_html(notes.items, backlinks=False))
+        result.notes_search_html = render.as_text(render.grouped_notes_html(result.note_groups, backlinks=False))
         entries = self._reference_items(formatted, cited)
         result.references_html = render.references_html(entries, self.unverified_note)
         result.references_print_html = render.references_html(entries, self.unverified_note, cited_in=False)
@@ -167,10 +173,14 @@ class Brief:
             result.search_pages[record.key] = rewriter.text()
             result.inputs[record.key] = rewriter.inputs()
             in_notes = rewriter.html(links.notes_page)
+            own: list[tuple[render.NoteItem, str]] = []  # the page's notes, and their texts as converted
             for definition in record.definitions:
                 number = notes.numbers.get((record.key, definition.label))
                 if number is not None:
+                    own.append((notes.items[number - 1], definition.html))
                     notes.items[number - 1].html = in_notes(definition.html)
+            own.sort(key=lambda found: found[0].number)
+            result.page_notes[record.key] = functools.partial(_as_shown, own, rewriter.html(record.key))
 
     def _reference_items(self, formatted: Formatted, cited: dict[str, list[tuple[str, str]]]
                          ) -> list[render.ReferenceItem]:
@@ -331,14 +341,19 @@ class Brief:
         return {name for name, rejection in rejected.items() if not rejection.kept}
 
 
+def _as_shown(notes: list[tuple[render.NoteItem, str]], resolve: Callable[[str], str]) -> list[render.NoteItem]:
+    """A page's notes with their texts resolved for the page itself."""
+    return [dataclasses.replace(item, html=resolve(converted)) for item, converted in notes]
+
+
 def _add_previews(result: Resolution, records: list[PageRecord], notes: NoteNumbers,
                   entries: list[render.ReferenceItem], notes_page: str) -> None:
     """What a reader sees on hovering a link, and the link targets of each page
     (its previews are embedded in it)."""
     for item in notes.items:
-        result.previews[render.note_anchor(item.number)] = render.preview_html(item.html)
+        result.previews[render.note_anchor(item.number)] = render.note_preview_html(item.number, item.html)
     for entry in entries:
-        result.previews[render.ref_anchor(entry.key)] = render.preview_html(entry.html)
+        result.previews[render.ref_anchor(entry.key)] = render.entry_preview_html(entry)
     for record in records:
         targets = [render.ref_anchor(key) for use in record.citations for key in use.cluster.keys]
         targets += [render.note_anchor(notes.markers[(record.key, index)][1]) for index in range(len(record.note_uses))

@@ -67,11 +67,14 @@ def number_notes(records: list[PageRecord], links: Links, diagnostics: Diagnosti
                 continue
             number = notes.numbers.setdefault((record.key, use.label), len(notes.items) + 1)
             if number > len(notes.items):
-                notes.items.append(render.NoteItem(number, definition.html))
+                notes.items.append(render.NoteItem(
+                    number, definition.html, page=record.key,
+                    page_href=links.href(links.notes_page, record.key, render.note_anchor(number))))
             item = notes.items[number - 1]
             marker = render.note_ref_anchor(number, len(item.backrefs) + 1)
             shown_on = links.notes_page if use.in_note else record.key
             item.backrefs.append(links.href(links.notes_page, shown_on, marker))
+            item.markers.append(marker)
             notes.markers[(record.key, index)] = (marker, number)
         used = {use.label for use in record.note_uses}
         for definition in record.definitions:
@@ -109,9 +112,10 @@ def number_citations(records: list[PageRecord], notes: NoteNumbers, links: Links
                 for key in use.cluster.keys:
                     result.cited.setdefault(key, [])
                 continue
-            shown_on = links.notes_page if use.in_note else record.key
-            label = titles.get(links.notes_page, "Notes") if use.in_note else titles.get(record.key, record.key)
-            back = links.href(links.references_page, shown_on, result.ids[(record.key, index)])
+            # A citation in a note is shown at the end of its page too: readers
+            # are sent there, under the page's title, as for one in its text.
+            label = titles.get(record.key, record.key)
+            back = links.href(links.references_page, record.key, result.ids[(record.key, index)])
             for key in use.cluster.keys:
                 result.cited.setdefault(key, []).append((back, label))
     return result

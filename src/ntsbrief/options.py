@@ -65,6 +65,7 @@ OPTIONS: dict[str, Option] = {
     "keywords": Option(list, []),
     "full_text_page": Option(str, "full-text.md"),
     "full_text_title": Option(str, "Full text"),
+    "margin_notes": Option(bool, False),
     "downloads_dir": Option(str, "downloads"),
     "export_exclude_fields": Option(list, ["provenance"]),
     "export_fields": Option(list, []),

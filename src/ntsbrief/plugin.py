@@ -60,6 +60,9 @@ log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
+# Notes where readers look (each page's own notes, margin notes): their own files.
+NOTES_STYLESHEET = "assets/ntsbrief/ntsbrief-notes.css"
+NOTES_SCRIPT = "assets/ntsbrief/ntsbrief-notes.js"
 
 
 class _DirtyBuildWarning(logging.Filter):
@@ -139,6 +142,8 @@ class NtsBriefConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs' _
     full_text_page = Loose(str, default=_default("full_text_page"))
     """The generated single-page view of the whole brief ('' to disable)."""
     full_text_title = Loose(str, default=_default("full_text_title"))
+    margin_notes = Loose(bool, default=_default("margin_notes"))
+    """On wide screens, show each page's own notes in the margin beside their markers (else at the page's end)."""
     downloads_dir = Loose(str, default=_default("downloads_dir"))
     """Folder of the site that holds the BibTeX, RIS and CSL-JSON downloads."""
     export_exclude_fields = Loose(list, default=_default("export_exclude_fields"))
@@ -202,8 +207,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # which is how one object sees every page.
         config.markdown_extensions[:] = with_brief_extension(  # type: ignore[assignment]
             config.markdown_extensions, self.extension)  # type: ignore[arg-type]
-        config.extra_css.append(STYLESHEET)
+        config.extra_css.extend([STYLESHEET, NOTES_STYLESHEET])
         config.extra_javascript.append(SCRIPT)
+        if opts.margin_notes is True:  # (a wrong type is reported above)
+            config.extra_javascript.append(NOTES_SCRIPT)
 
         if config.nav is not None:
             listed = set(nav_files(config.nav))
@@ -256,7 +263,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             for file in files.documentation_pages():
                 if not file.generated_by and self._live.converted(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
-        for asset in (STYLESHEET, SCRIPT):
+        for asset in (STYLESHEET, SCRIPT, NOTES_STYLESHEET, NOTES_SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
@@ -451,7 +458,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         opts = self.config
         return Layout(opts.notes_page, opts.notes_title, opts.references_page, opts.references_title,
                       opts.full_text_page, opts.cite_page or next(iter(self._reading_order), None), opts.cite_title,
-                      opts.brief_entry, opts.downloads_dir)
+                      opts.brief_entry, opts.downloads_dir, margin_notes=opts.margin_notes)
 
     @staticmethod
     def _write_full_text_into(page: Page, parts: Callable[[], Iterator[str]], frame: list[str]) -> None:

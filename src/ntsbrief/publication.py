@@ -110,7 +110,8 @@ def full_text(sections: list[tuple[str, str]], notes: tuple[str, str, str], refe
     full text's address.
     """
     def part(key: str, body: str, heading: str = "") -> str:
-        return (f'<section class="ntsbrief-part" data-source="{render.esc(key)}">\n{heading}'
+        return (f'<section class="ntsbrief-part" id="{render.part_anchor(key)}" data-source="{render.esc(key)}">\n'
+                f"{heading}"
                 f"{within(key, body)}\n</section>")
 
     parts = [(key, body, "") for key, body in sections]

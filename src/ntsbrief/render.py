@@ -189,28 +189,110 @@ def unresolved_note_html(label: str) -> str:
 
 @dataclass
 class NoteItem:
-    """A note of the Notes list: its number, its text (HTML) and its markers' hrefs (``backrefs``)."""
+    """A note of the Notes list: its number, its text (HTML) and its markers' hrefs (``backrefs``);
+    the page whose note it is, and the link from the Notes list to the note at that page's end."""
 
     number: int
     html: str
     backrefs: list[str] = field(default_factory=list)  # hrefs of the markers, in order
+    page: str = ""  # the page the note belongs to (its key)
+    page_href: str = ""  # the note in that page's own notes, as linked from the Notes page
+    markers: list[str] = field(default_factory=list)  # ids of its markers, all on that page
 
 
-def notes_list_html(notes: list[NoteItem], backlinks: bool = True) -> str:
-    """The Notes list; without ``backlinks`` for a search index, which wants words."""
+@dataclass(frozen=True)
+class NoteGroup:
+    """The notes of one page, as the Notes list shows them under the page's title (HTML)."""
+
+    page: str
+    title: str
+    href: str  # the page, as linked from where the list is shown
+    items: list[NoteItem]
+
+
+def note_groups(items: list[NoteItem], titles: dict[str, str], href: Callable[[str], str]) -> list[NoteGroup]:
+    """The notes by page, pages in reading order (numbers run on from page to page);
+    ``href(page)`` links to a page from where the list is shown."""
+    groups: list[NoteGroup] = []
+    for item in items:
+        if not groups or groups[-1].page != item.page:
+            groups.append(NoteGroup(item.page, titles.get(item.page, esc(item.page)), href(item.page), []))
+        groups[-1].items.append(item)
+    return groups
+
+
+def _back_to_markers(note: NoteItem, hrefs: list[str]) -> list[str]:
+    links = []
+    for index, href in enumerate(hrefs, 1):
+        label = f"Back to note {note.number} in the text" + (f" ({index})" if index > 1 else "")
+        mark = "↩︎" + (f"<sup>{index}</sup>" if index > 1 else "")
+        links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" role="doc-backlink" '
+                     f'aria-label="{esc(label)}">{mark}</a>')
+    return links
+
+
+def _note_li(note: NoteItem, links: list[str]) -> str:
+    return (f'<li id="{note_anchor(note.number)}" value="{note.number}">'
+            f"{_append_inline(note.html, ' '.join(links))}</li>")
+
+
+def notes_list_html(notes: list[NoteItem], backlinks: bool = True, page_links: bool = False) -> str:
+    """The Notes list; without ``backlinks`` for a search index, which wants words;
+    with ``page_links``, each note also links to its copy at the end of its page."""
     if not notes:
         return '<p class="ntsbrief-empty">This brief has no notes.</p>'
     items = []
     for note in notes:
-        links = []
-        for index, href in enumerate(note.backrefs if backlinks else [], 1):
-            label = f"Back to note {note.number} in the text" + (f" ({index})" if index > 1 else "")
-            mark = "↩︎" + (f"<sup>{index}</sup>" if index > 1 else "")
-            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" role="doc-backlink" '
-                         f'aria-label="{esc(label)}">{mark}</a>')
-        items.append(f'<li id="{note_anchor(note.number)}" value="{note.number}">'
-                     f"{_append_inline(note.html, ' '.join(links))}</li>")
+        links = _back_to_markers(note, note.backrefs) if backlinks else []
+        if backlinks and page_links and note.page_href:
+            # Visible words inside the accessible name (WCAG 2.5.3), the number for context.
+            links.append(f'<a href="{esc(note.page_href)}" class="ntsbrief-backref ntsbrief-to-page-notes" '
+                         f'aria-label="Note {note.number} at the end of the section">end of the section</a>')
+        items.append(_note_li(note, links))
     return '<ol class="ntsbrief-notes">\n' + "\n".join(items) + "\n</ol>"
+
+
+def grouped_notes_html(groups: list[NoteGroup], level: int = 2, backlinks: bool = True,
+                       page_links: bool = True) -> str:
+    """The Notes list under a heading per page (``<h{level}>``, linked to the page),
+    brief-wide numbers kept."""
+    if not groups:
+        return notes_list_html([])
+    parts = []
+    for group in groups:
+        heading = f'<h{level} class="ntsbrief-notes-section"><a href="{esc(group.href)}">{group.title}</a></h{level}>'
+        parts.append(heading + "\n" + notes_list_html(group.items, backlinks, page_links))
+    return "\n".join(parts)
+
+
+PAGE_NOTES_ID = "ntsbrief-page-notes"
+_PAGE_NOTES_START = f'<section class="ntsbrief-page-notes" id="{PAGE_NOTES_ID}"'
+
+
+def page_notes_html(notes: list[NoteItem], title: str, notes_hrefs: list[str], margin: bool = False) -> str:
+    """A page's own notes at its end, numbered as in the brief: each links back to
+    its markers (on the page) and to itself in the Notes list (``notes_hrefs``, in
+    order). With ``margin``, the reader's script may set them beside their markers
+    on wide screens (the list stays where it is for keyboards and screen readers)."""
+    if not notes:
+        return ""
+    items = []
+    for note, notes_href in zip(notes, notes_hrefs, strict=True):
+        links = _back_to_markers(note, [f"#{marker}" for marker in note.markers])
+        links.append(f'<a href="{esc(notes_href)}" class="ntsbrief-backref ntsbrief-to-notes" '
+                     f'aria-label="Note {note.number} in all notes">all notes</a>')
+        items.append(_note_li(note, links))
+    flag = " data-ntsbrief-margin-notes" if margin else ""
+    return (f'{_PAGE_NOTES_START} role="doc-endnotes" aria-labelledby="{PAGE_NOTES_ID}-title"{flag}>\n'
+            f'<h2 id="{PAGE_NOTES_ID}-title">{esc(title)}</h2>\n'
+            '<ol class="ntsbrief-notes">\n' + "\n".join(items) + "\n</ol>\n</section>")
+
+
+def without_page_notes(page_html: str) -> str:
+    """A page's text without its own notes, which always end it (the full text
+    gathers every note at its end)."""
+    at = page_html.rfind(_PAGE_NOTES_START)
+    return page_html if at < 0 else page_html[:at].rstrip() + "\n"
 
 
 @dataclass
@@ -224,6 +306,12 @@ class ReferenceItem:
     unverified: bool = False
 
 
+# The dagger of an unverified entry, and what a screen reader says instead.
+UNVERIFIED_MARK = ('<span class="ntsbrief-unverified" title="Details not fully verified">'
+                   '<span aria-hidden="true">†</span>'
+                   '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
+
+
 def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in: bool = True) -> str:
     """The reference list; without ``cited_in`` for a search index, where thousands
     of "Cited in" links would only be parsed to be thrown away."""
@@ -233,9 +321,7 @@ def references_html(entries: list[ReferenceItem], unverified_note: str, cited_in
     for entry in entries:
         body = entry.html
         if entry.unverified:
-            body = _append_inline(body, '<span class="ntsbrief-unverified" title="Details not fully verified">'
-                                        '<span aria-hidden="true">†</span>'
-                                        '<span class="ntsbrief-sr">(details not fully verified)</span></span>')
+            body = _append_inline(body, UNVERIFIED_MARK)
         if entry.citations and cited_in:
             body += ' <span class="ntsbrief-citedin">Cited in: ' + _cited_in(entry.citations) + "</span>"
         rows.append(f'<div id="{esc(ref_anchor(entry.key))}" class="csl-entry" role="listitem">{body}</div>')
@@ -256,19 +342,33 @@ def title_text(title: str) -> str:
     return html.unescape(_TAG_RE.sub("", title)) if "<" in title or "&" in title else title
 
 
+def place_letter(n: int) -> str:
+    """The ``n``-th place (from 1) as a letter: a…z, then aa, ab, … (as a spreadsheet's columns)."""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
 def _cited_in(citations: list[tuple[str, str]]) -> str:
-    links: list[str] = []
-    seen: dict[str, int] = {}
+    """"Introduction a, b; Conclusion": each page once, by its title, in reading
+    order; a page cited in several places has a lettered link to each. A letter's
+    accessible name says where and which ("Introduction, citation b"): meaningful
+    in a list of links, and it holds the visible letter (WCAG 2.5.3)."""
+    pages: dict[str, list[str]] = {}  # title -> hrefs, in reading order
     for href, title in citations:
-        seen[title] = seen.get(title, 0) + 1
-        count = seen[title]
-        shown = esc(title_text(title))
-        if count == 1:
-            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref">{shown}</a>')
-        else:
-            links.append(f'<a href="{esc(href)}" class="ntsbrief-backref" '
-                         f'aria-label="{shown}, citation {count}">{count}</a>')
-    return " ".join(links)
+        pages.setdefault(title, []).append(href)
+    shown = []
+    for title, hrefs in pages.items():
+        name = esc(title_text(title))
+        if len(hrefs) == 1:
+            shown.append(f'<a href="{esc(hrefs[0])}" class="ntsbrief-backref">{name}</a>')
+            continue
+        letters = [f'<a href="{esc(href)}" class="ntsbrief-backref" aria-label="{name}, citation {place_letter(n)}">'
+                   f"{place_letter(n)}</a>" for n, href in enumerate(hrefs, 1)]
+        shown.append(f'{name} {", ".join(letters)}')
+    return "; ".join(shown)
 
 
 def _append_inline(fragment: str, addition: str) -> str:
@@ -291,6 +391,17 @@ def preview_html(fragment: str) -> str:
     back-links, and links reduced to their text (a tooltip holds no controls)."""
     fragment = _BACKREF_RE.sub("", fragment)
     return _LINK_RE.sub("", _ID_ATTR_RE.sub("", fragment)).strip()
+
+
+def note_preview_html(number: int, note_html: str) -> str:
+    """A note's preview, headed by its number (the marker's digit is small, the note may be far)."""
+    return f'<p class="ntsbrief-preview-label">Note {number}</p>\n' + preview_html(note_html)
+
+
+def entry_preview_html(entry: ReferenceItem) -> str:
+    """A reference entry's preview, with the reference list's dagger if its details are unverified."""
+    body = preview_html(entry.html)
+    return _append_inline(body, UNVERIFIED_MARK) if entry.unverified else body
 
 
 _SCRIPT_ESCAPES = (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -338,6 +449,27 @@ def cite_box_html(title: str, entry_html: str, links: dict[str, str]) -> str:
             f'<p class="admonition-title" id="cite-this-title">{esc(title)}</p>\n'
             f'<p class="ntsbrief-cite-entry">{entry_html}</p>\n'
             + downloads_html("Download the reference", links) + "</aside>")
+
+
+def part_anchor(key: str) -> str:
+    """The id of page ``key``'s part of the full text."""
+    return "part-" + re.sub(r"[^A-Za-z0-9_-]+", "-", re.sub(r"\.md$", "", key)).strip("-")
+
+
+_HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.IGNORECASE)
+
+
+def demoted_headings(fragment: str) -> str:
+    """Every heading one level down (h1 → h2, …, h6 stays h6): a page inside the
+    full text, whose one h1 is the full text's own title."""
+    return _HEADING_TAG_RE.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}", fragment)
+
+
+def contents_html(entries: list[tuple[str, str]]) -> str:
+    """An in-page table of contents from ``(href, title HTML)`` pairs."""
+    items = "\n".join(f'<li><a href="{esc(href)}">{title}</a></li>' for href, title in entries)
+    return (f'<nav class="ntsbrief-contents" aria-labelledby="ntsbrief-contents-title">\n'
+            f'<h2 id="ntsbrief-contents-title">Contents</h2>\n<ol>\n{items}\n</ol>\n</nav>')
 
 
 def insert_listing(page_html: str, marker: str, listing: str) -> str:

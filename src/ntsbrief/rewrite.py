@@ -41,6 +41,8 @@ class PageRewriter:
             unknown = "" if text is not None else ",".join(self._unknown(use))
             parts.append(f"{self.citations.ids[(self.record.key, index)]}\x1e{text}\x1e{unknown}")
         parts += [repr(self.notes.markers.get((self.record.key, index))) for index in range(len(self.record.note_uses))]
+        # The page's own notes end it: their texts are not in its converted HTML.
+        parts += [f"{self.notes.numbers.get((self.record.key, d.label))}\x1e{d.html}" for d in self.record.definitions]
         return "\x1f".join(parts)
 
     def html(self, host: str) -> Callable[[str], str]:
@@ -69,8 +71,11 @@ class PageRewriter:
             if found is None:
                 return render.unresolved_note_html(self.record.note_uses[index].label)
             marker, number = found
+            # On its own page a marker leads to the note at the page's end; elsewhere
+            # (the Notes page) to the Notes list.
+            shown_at = host if host == self.record.key else self.links.notes_page
             return render.note_marker_html(marker, number,
-                                           self.links.href(host, self.links.notes_page, render.note_anchor(number)))
+                                           self.links.href(host, shown_at, render.note_anchor(number)))
         use = self.record.citations[index]
         text = self.clusters.get(use.cluster.pandoc_text)
         anchor = self.citations.ids[(self.record.key, index)]

@@ -76,7 +76,10 @@
       marked[k].removeAttribute("role");
       marked[k].removeAttribute("aria-label");
     }
-    return copy.innerHTML.trim();
+    var html = copy.innerHTML.trim();
+    // A note's preview is headed by its number, as the embedded ones are (render.note_preview_html).
+    var number = target.matches(".ntsbrief-notes > li") && target.getAttribute("value");
+    return number ? '<p class="ntsbrief-preview-label">Note ' + number.replace(/\D/g, "") + "</p>\n" + html : html;
   }
 
   function setUpPreviews() {
