@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def check_brief(config_file: Path) -> Diagnostics:
     those of every entry of the store, cited or not (an uncited one is a warning)."""
     from mkdocs.utils.meta import get_data
 
+    from .options import site_url_problem
     from .plugin import nav_files
 
     config, plugin, settings, option_problems = load_project(config_file, keep_going=True)
@@ -112,6 +114,9 @@ def check_brief(config_file: Path) -> Diagnostics:
     for option_problem in option_problems:
         found = option_problem.diagnostic
         brief.diagnostics.add(found.path, found.line, found.message, found.severity)
+    unpublished_address = site_url_problem(settings.config_name, config.site_url)
+    if unpublished_address is not None:
+        brief.diagnostics.add(*astuple(unpublished_address))
     docs = Path(config.docs_dir)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     order = []

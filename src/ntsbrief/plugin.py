@@ -45,14 +45,14 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
-from . import render
+from . import landing, render, social
 from .assemble import Addresses, Layout, assemble, full_text_parts
 from .brief import Resolution
 from .citeproc import PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-from .options import Loose, check_options, unpublished
+from .options import Loose, check_options, site_url_problem, unpublished
 from .publication import Publication, publish
 from .session import ConvertedPage, LiveSession, PageOutput, patched
 from .style import HOUSE_STYLE
@@ -61,6 +61,9 @@ log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
+# The article's layout (landing page, reading measure, print): its own file, so a
+# brief's or a theme's stylesheet can be read beside it.
+ARTICLE_STYLESHEET = "assets/ntsbrief/ntsbrief-article.css"
 DEFAULT_UNVERIFIED_NOTE = (
     "Details of entries marked with a dagger could not be fully verified: the original reference list "
     "was not available, and these entries were reconstructed from the in-text citations."
@@ -186,7 +189,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # which is how one object sees every page.
         config.markdown_extensions[:] = with_brief_extension(  # type: ignore[assignment]
             config.markdown_extensions, self.extension)  # type: ignore[arg-type]
-        config.extra_css.append(STYLESHEET)
+        config.extra_css.extend([STYLESHEET, ARTICLE_STYLESHEET])
+        if not self._serving:  # `serve` gives site_url its own address
+            unpublished_address = site_url_problem(self.settings.config_name, config.site_url)
+            if unpublished_address is not None:
+                # Said, not warned: a warning fails `--strict`, and a brief's address is
+                # often known only where it is deployed; `ntsbrief check` warns.
+                log.info(unpublished_address.message)
         config.extra_javascript.append(SCRIPT)
 
         if config.nav is not None:
@@ -204,6 +213,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._pages: dict[str, Page] = {}
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
+        self._social: dict[str, str] = {}  # each page's Open Graph and Twitter tags, set in on_env
         return config
 
     def _generated_pages(self) -> list[tuple[str, str]]:
@@ -239,7 +249,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             for file in files.documentation_pages():
                 if not file.generated_by and self._live.converted(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
-        for asset in (STYLESHEET, SCRIPT):
+        for asset in (STYLESHEET, ARTICLE_STYLESHEET, SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
@@ -340,6 +350,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
                 _resolve_titles(self._pages[key].toc, result.search_pages[key])
             if assembled_page.search_text is not None:
                 self._search_content[key] = assembled_page.search_text
+        self._landing(layout, addresses)
+        self._social = self._social_tags(config)
         full = layout.full_text_page
         if assembled.full_text_own is not None:
             page = self._pages[full]
@@ -367,6 +379,42 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if self._dirty:
             self._write_changed_pages(result, config)
         return env
+
+    def _landing(self, layout: Layout, addresses: Addresses) -> None:
+        """Title block, abstract and contents where a page has their markers (``landing.py``)."""
+        own = self._publication.own_item
+        facts = landing.facts(own) if own else None
+        for key, page in self._pages.items():
+            if not page.content or "<!-- ntsbrief:" not in page.content:
+                continue
+            block = None
+            if facts is not None:
+                has_box = bool(self._publication.own_html) and layout.cite_page is not None
+                cite = addresses.href(key, layout.cite_page, "cite-this") if has_box and layout.cite_page else None
+                block = landing.title_block_html(facts, cite, layout.cite_title, self._pdf_href(key, addresses))
+            contents = landing.contents_html(_contents(self._nav.items, page, self._pages)) if self._nav else None
+            page.content = landing.fill(page.content, block, contents)
+
+    def _pdf_href(self, key: str, addresses: Addresses) -> str | None:
+        """The brief's PDF as a link from page ``key`` (the ``pdf`` option: a URL, or a path within the site)."""
+        pdf = self.config.pdf
+        if not pdf:
+            return None
+        return pdf if pdf.startswith("/") or re.match(r"^https?://", pdf, re.IGNORECASE) else addresses.file(key, pdf)
+
+    def _social_tags(self, config: MkDocsConfig) -> dict[str, str]:
+        """Each page's Open Graph and Twitter tags (``social.py``)."""
+        own = self._publication.own_item
+        facts = landing.facts(own) if own else landing.Facts()
+        authors = facts.authors or ((config.site_author,) if config.site_author else ())
+        tags = {}
+        for key, page in self._pages.items():
+            description = page.meta.get("description") if isinstance(page.meta.get("description"), str) else None
+            tags[key] = social.tags_html(social.PageFacts(
+                title=social.plain(page.title or config.site_name), site_name=config.site_name,
+                description=description or config.site_description or "",
+                url=page.canonical_url if config.site_url else None, authors=authors, date=facts.iso_date)) + "\n"
+        return tags
 
     def _layout(self) -> Layout:
         opts = self.config
@@ -415,7 +463,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if self._nav is not None:
             self._live.navigation(_navigation_signature(self._nav))  # if it changed, every page did
         for key, page in self._pages.items():
-            head = self._publication.head_html if key == self._cite_page else ""
+            head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
             output = PageOutput(page.content or "", result.previews_script(key), head, tuple(_titles(page.toc)))
             before = self._live.written(key, output)
             if key not in self._reused or before == output:
@@ -483,9 +531,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if previews and "</body>" in output:
             at = output.rindex("</body>")
             output = output[:at] + previews + "\n" + output[at:]
-        if key == self._cite_page and self._publication.head_html and "</head>" in output:
+        head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
+        if head and "</head>" in output:
             at = output.index("</head>")
-            output = output[:at] + self._publication.head_html + "\n" + output[at:]
+            output = output[:at] + head + "\n" + output[at:]
         return output
 
     @event_priority(-100)  # the page as it will be written, after every other plugin
@@ -541,6 +590,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self.brief.records.clear()
         self._pages, self._sources = {}, {}
         self._result, self._publication = Resolution(), Publication()
+        self._social.clear()
 
     on_post_build = CombinedEvent(_complete_search_index, _write_outputs)
 
@@ -640,6 +690,25 @@ def _show_again(page: Page, shown: dict[str, Any]) -> None:
     page.markdown, page.meta, page.toc = shown["markdown"], dict(shown["meta"]), copy.deepcopy(shown["toc"])
     page._title_from_render = shown["title"]
     page.present_anchor_ids, page.links_to_anchors = shown["anchors"], shown["links"]
+
+
+def _contents(items: Iterable[StructureItem], here: Page, pages: dict[str, Page]) -> list[landing.ContentsEntry]:
+    """The nav as contents seen from page ``here`` (which it leaves out): each page
+    under its own first heading, as its text shows it, else its nav title."""
+    entries = []
+    for item in items:
+        children = tuple(_contents(getattr(item, "children", None) or [], here, pages))
+        if isinstance(item, Page):
+            if item.file.src_uri == here.file.src_uri:
+                continue
+            shown = pages.get(item.file.src_uri, item)
+            first = next((entry for entry in shown.toc if entry.level == 1), None)
+            title = first.title if first is not None else html.escape(social.plain(item.title or item.file.src_uri))
+            entries.append(landing.ContentsEntry(title, get_relative_url(item.url, here.url), children))
+        elif children or getattr(item, "url", None):
+            url = getattr(item, "url", None)
+            entries.append(landing.ContentsEntry(html.escape(item.title or ""), url, children))
+    return entries
 
 
 def _navigation_signature(nav: Navigation) -> str:
