@@ -410,8 +410,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         tags = {}
         for key, page in self._pages.items():
             description = page.meta.get("description") if isinstance(page.meta.get("description"), str) else None
+            # The cite page stands for the brief: it is shared under the brief's own title.
+            # (The entry's title is text; a page's title is HTML, as themes print it.)
+            own_title = own.get("title") if key == self._cite_page else None
+            title = (" ".join(own_title.split()) if isinstance(own_title, str) and own_title.strip()
+                     else social.plain(page.title or config.site_name))
             tags[key] = social.tags_html(social.PageFacts(
-                title=social.plain(page.title or config.site_name), site_name=config.site_name,
+                title=title, site_name=config.site_name,
                 description=description or config.site_description or "",
                 url=page.canonical_url if config.site_url else None, authors=authors, date=facts.iso_date)) + "\n"
         return tags
