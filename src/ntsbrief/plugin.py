@@ -413,8 +413,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             # The cite page stands for the brief: it is shared under the brief's own title.
             # (The entry's title is text; a page's title is HTML, as themes print it.)
             own_title = own.get("title") if key == self._cite_page else None
+            # As the theme titles a page: its front matter's title first (Material's <title>).
+            shown = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
             title = (" ".join(own_title.split()) if isinstance(own_title, str) and own_title.strip()
-                     else social.plain(page.title or config.site_name))
+                     else social.plain(shown or config.site_name))
             tags[key] = social.tags_html(social.PageFacts(
                 title=title, site_name=config.site_name,
                 description=description or config.site_description or "",
