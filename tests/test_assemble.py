@@ -100,7 +100,7 @@ def test_the_full_text_has_one_h1_contents_and_the_notes_by_section_at_its_end()
                                      Addresses(urls, get_relative_url)))
     assert "<h1" not in pieces  # the full text's own title is its one h1
     assert '<h2 id="one">One</h2>' in pieces and "<h3>Sub</h3>" in pieces
-    assert pieces.index('<nav class="ntsbrief-contents"') < pieces.index('id="part-index"')
+    assert pieces.index('<nav class="ntsbrief-contents ntsbrief-full-text-contents"') < pieces.index('id="part-index"')
     assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', pieces) == [
         ("#part-index", "Home"), ("#part-part-one", "One"), ("#notes", "Notes"), ("#references", "References")]
     assert "ntsbrief-page-notes" not in pieces and pieces.count('id="note-1"') == 1

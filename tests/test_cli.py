@@ -32,7 +32,9 @@ def run(root: Path, *args: str):
 
 def project(tmp_path, pages=None, bib=BIB, nav=None):
     pages = pages or {"index.md": "# Home\n\nAs argued [@chuang2006, 490].[^n]\n\n[^n]: A note.\n"}
-    write_site(tmp_path, pages, plugin={"bibliography": "refs.bib"}, nav=nav, extra_files={"refs.bib": bib})
+    # A site_url, as a published brief has (without it check warns: test_check_warns_without_site_url).
+    write_site(tmp_path, pages, plugin={"bibliography": "refs.bib"}, nav=nav, extra_files={"refs.bib": bib},
+               config_extra={"site_url": "https://example.org/brief/"})
     return tmp_path
 
 
@@ -43,6 +45,19 @@ def test_check_clean_brief(tmp_path):
         "refs.bib:9: warning: entry 'uncited2001' is not cited in this brief",
         "0 error(s), 1 warning(s)",
     ]
+
+
+def test_check_warns_without_site_url(tmp_path):
+    """Without site_url there is no canonical URL and citation_pdf_url cannot be
+    absolute: a warning (exit 0), naming both reasons."""
+    root = project(tmp_path)
+    (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text(encoding="utf-8").replace(
+        "site_url: https://example.org/brief/\n", ""), encoding="utf-8")
+    result = run(root, "check")
+    assert result.returncode == 0
+    warning = next(line for line in result.stdout.splitlines() if "site_url" in line)
+    assert warning.startswith("mkdocs.yml: warning: site_url is not set")
+    assert "canonical URL" in warning and "citation_pdf_url cannot be absolute" in warning
 
 
 def test_check_reports_the_plugins_diagnostics(tmp_path):

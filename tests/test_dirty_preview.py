@@ -208,8 +208,8 @@ def test_any_sequence_of_dirty_preview_edits_gives_the_clean_site(tmp_path, seed
 def test_a_reworded_note_changes_its_page_and_the_notes_page_as_a_clean_build(tmp_path):
     """A page's notes end it, but are not in its converted text: rewording one
     (with margin notes on) must still reach the page, as in a clean build."""
-    write_site(tmp_path, PAGES, extra_files={"refs.bib": BIB},
-               plugin={"bibliography": "refs.bib", "margin_notes": True})
+    write_site(tmp_path, PAGES, extra_files={"refs.bib": BIB},  # the PDF too, typeset at each rebuild
+               plugin={"bibliography": "refs.bib", "margin_notes": True, "pdf_in_preview": True})
     preview = Preview(tmp_path)
     try:
         page = tmp_path / "docs" / "one.md"

@@ -324,7 +324,8 @@ def test_build_and_check_with_a_broken_pandoc_say_so_in_a_plain_line(tmp_path, m
         pytest.skip("a file that is not executable: POSIX permissions only")
     root = tmp_path / "brief"
     write_site(root, {"index.md": "# Home\n\nAs argued [@piper2005, 12; @chuang2006].\n"},
-               plugin={"bibliography": "refs.bib"}, extra_files={"refs.bib": BIB})
+               plugin={"bibliography": "refs.bib"}, extra_files={"refs.bib": BIB},
+               config_extra={"site_url": "https://example.org/brief/"})  # check's only warning would be its absence
     path = not_pandoc(tmp_path, kind)
     monkeypatch.setenv(citeproc.PANDOC_ENV, str(path))
     expected = f"pandoc ({path}) {NOT_PANDOC[kind][1]}"

@@ -148,7 +148,9 @@ class _Text(html.parser.HTMLParser):
         classes = (dict(attrs).get("class") or "").split()
         if self.depth:
             self.depth += tag not in ("br", "img", "hr", "meta", "input")
-            if self.skip or {"headerlink", "ntsbrief-sr", "ntsbrief-citedin", "ntsbrief-backref"} & set(classes):
+            # Not printed: permalinks, screen-reader text, back-links; a section's own notes (footnotes there).
+            if self.skip or {"headerlink", "ntsbrief-sr", "ntsbrief-citedin", "ntsbrief-backref",
+                             "ntsbrief-page-notes"} & set(classes):
                 self.skip += tag not in ("br", "img", "hr")
             elif tag in self.blocks and self._open is None:
                 self._open = []
@@ -224,6 +226,7 @@ def test_the_alerts_pdf_holds_the_sites_text_in_order(alert_site):
                                               "Policies NTS Alert, Issue 2 · August 2011")
     # Notes first: footnotes sit at the foot of their pages, between the paragraphs.
     found_notes, text = found_in_order(notes, text)
+    assert not [note for note in notes if note in text]  # each note once: not again at its section's end
     found_paragraphs, rest = found_in_order(paragraphs, text)
     found_references, _ = found_in_order(references, rest[rest.find(letters("References")):])
     figure = (f"paragraphs {found_paragraphs}/{len(paragraphs)}, notes {found_notes}/{len(notes)}, "
@@ -291,7 +294,8 @@ def test_no_pdf_when_asked(tmp_path):
     built = make(tmp_path, pdf=False)
     assert built.returncode == 0, built.log
     assert not list((tmp_path / "site").rglob("*.pdf"))
-    assert "citation_pdf_url" not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "citation_pdf_url" not in home and "Download the brief" not in home
 
 
 def test_a_pdf_made_elsewhere_is_linked_not_typeset(tmp_path):
@@ -310,8 +314,10 @@ def test_pdf_file_and_endnotes(tmp_path):
     note = text.index("1 A note.")
     assert text.index("Trafficking grew") < text.rindex("Notes", 0, note) < note < text.rindex("References")
     assert text.rindex("References") < text.rindex("Lee, C.")
-    assert ('<meta name="citation_pdf_url" content="downloads/the-brief.pdf">'
-            in (tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="citation_pdf_url" content="downloads/the-brief.pdf">' in home
+    # The "Cite this" box offers it, from any page's address.
+    assert 'Download the brief: <a href="downloads/the-brief.pdf" download>PDF</a>' in home
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -147,5 +147,6 @@ def test_the_full_text_helpers_demote_headings_and_list_contents():
         '<h2 id="a">A</h2><h3>B</h3><h6>F</h6><header>x</header>')
     assert render.part_anchor("part/one two.md") == "part-part-one-two"
     toc = render.contents_html([("#part-a", "A &amp; B")])
-    assert '<nav class="ntsbrief-contents" aria-labelledby="ntsbrief-contents-title">' in toc
+    assert ('<nav class="ntsbrief-contents ntsbrief-full-text-contents" '
+            'aria-labelledby="ntsbrief-contents-title">') in toc
     assert '<li><a href="#part-a">A &amp; B</a></li>' in toc

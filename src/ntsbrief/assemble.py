@@ -39,6 +39,13 @@ class Layout:
     own_key: str | None  # the brief's own entry
     downloads_dir: str
     margin_notes: bool = False  # a page's own notes may sit beside their markers on wide screens
+    pdf: str | None = None  # the brief's PDF: a path within the site, or a URL (None: there is none)
+
+    def pdf_href(self, addresses: Addresses, key: str) -> str | None:
+        """The brief's PDF as a link from page ``key``."""
+        if not self.pdf:
+            return None
+        return self.pdf if self.pdf.startswith("/") or _SCHEME_RE.match(self.pdf) else addresses.file(key, self.pdf)
 
 
 class Addresses:
@@ -133,7 +140,7 @@ def assemble(converted: dict[str, str], result: Resolution, publication: Publica
         if key == layout.cite_page and publication.own_html:
             box = render.cite_box_html(layout.cite_title, publication.own_html, {
                 name: addresses.file(key, f"{layout.downloads_dir}/{layout.own_key}.{ext}")
-                for name, ext in EXPORT_FORMATS})
+                for name, ext in EXPORT_FORMATS}, layout.pdf_href(addresses, key))
             additions.append((render.CITE_MARKER, box, box))
         content = html_converted
         if key in result.pages:

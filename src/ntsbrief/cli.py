@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .citeproc import Formatter
 from .diagnostics import Diagnostic, Diagnostics, shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-from .options import OptionProblem, check_options, reset_to_defaults, with_defaults
+from .options import OptionProblem, check_options, reset_to_defaults, site_url_problem, with_defaults
 from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, is_placeholder
 from .project import Project, ProjectError, Unresolved, nav_files, page_body, read_project, settings_for
 
@@ -93,15 +94,23 @@ def load_project(config_file: Path, keep_going: bool = False
     return project, options, settings, option_problems
 
 
+def _add_project_problems(diagnostics: Diagnostics, option_problems: list[OptionProblem],
+                          unpublished_address: Diagnostic | None) -> None:
+    """The options' problems, and a missing site_url (a warning)."""
+    for option_problem in option_problems:
+        found = option_problem.diagnostic
+        diagnostics.add(found.path, found.line, found.message, found.severity)
+    if unpublished_address is not None:
+        diagnostics.add(*astuple(unpublished_address))
+
+
 def check_brief(config_file: Path) -> Diagnostics:
     """Every problem of the brief a build would report (without rendering the site), and
     those of every entry of the store, cited or not (an uncited one is a warning)."""
     project, options, settings, option_problems = load_project(config_file, keep_going=True)
     cache = options["cache_dir"] if options["cache_dir"] is not None else ".cache/ntsbrief"
     brief = open_brief(settings, Formatter(settings.root / cache if cache else None))
-    for option_problem in option_problems:
-        found = option_problem.diagnostic
-        brief.diagnostics.add(found.path, found.line, found.message, found.severity)
+    _add_project_problems(brief.diagnostics, option_problems, site_url_problem(settings.config_name, project.site_url))
     generated = (options["notes_page"], options["references_page"], options["full_text_page"])
     docs = project.docs_dir
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))

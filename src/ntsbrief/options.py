@@ -341,3 +341,15 @@ def _page_url(page: str) -> str:
     if parts and parts[-1].lower() in ("index", "readme"):
         parts = parts[:-1]
     return "/".join(parts)
+
+
+def site_url_problem(config_name: str, site_url: str | None) -> Diagnostic | None:
+    """Why a site without ``site_url`` is incomplete, as a warning (None with one):
+    MkDocs then writes no canonical address, and no absolute one can be given to
+    ``og:url`` or ``citation_pdf_url`` (indexers read a relative one against the
+    page, or not at all)."""
+    if site_url:
+        return None
+    return Diagnostic(config_name, None, "site_url is not set: without the address the site is published at, "
+                      "pages get no canonical URL (<link rel=\"canonical\">, og:url) and citation_pdf_url cannot be "
+                      "absolute; set site_url (e.g. https://example.org/brief/)", "warning")

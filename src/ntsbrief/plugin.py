@@ -43,14 +43,14 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
-from . import pdf, render
+from . import landing, pdf, render, social
 from .assemble import Addresses, Layout, assemble, full_text_parts
 from .brief import Resolution
 from .citeproc import FormatError, PandocSetupError
 from .diagnostics import shown_path
 from .extension import BriefExtension, with_brief_extension
 from .loader import Settings, line_offset, open_brief, read_page
-from .options import OPTIONS, check_options, unpublished
+from .options import OPTIONS, check_options, site_url_problem, unpublished
 from .placeholders import EDITOR_TEXT_PROBLEM, editor_text_line, generated_page, is_placeholder
 from .project import ProjectError, line_of, nav_files, settings_for
 from .publication import Publication, publish
@@ -60,6 +60,9 @@ log = get_plugin_logger(__name__)
 
 STYLESHEET = "assets/ntsbrief/ntsbrief.css"
 SCRIPT = "assets/ntsbrief/ntsbrief.js"
+# The article's layout (landing page, reading measure, print): its own file, so a
+# brief's or a theme's stylesheet can be read beside it.
+ARTICLE_STYLESHEET = "assets/ntsbrief/ntsbrief-article.css"
 # Notes where readers look (each page's own notes, margin notes): their own files.
 NOTES_STYLESHEET = "assets/ntsbrief/ntsbrief-notes.css"
 NOTES_SCRIPT = "assets/ntsbrief/ntsbrief-notes.js"
@@ -207,7 +210,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # which is how one object sees every page.
         config.markdown_extensions[:] = with_brief_extension(  # type: ignore[assignment]
             config.markdown_extensions, self.extension)  # type: ignore[arg-type]
-        config.extra_css.extend([STYLESHEET, NOTES_STYLESHEET])
+        config.extra_css.extend([STYLESHEET, ARTICLE_STYLESHEET, NOTES_STYLESHEET])
+        if not self._serving:  # `serve` gives site_url its own address
+            unpublished_address = site_url_problem(self.settings.config_name, config.site_url)
+            if unpublished_address is not None:
+                # Said, not warned: a warning fails `--strict`, and a brief's address is
+                # often known only where it is deployed; `ntsbrief check` warns.
+                log.info(unpublished_address.message)
         config.extra_javascript.append(SCRIPT)
         if opts.margin_notes is True:  # (a wrong type is reported above)
             config.extra_javascript.append(NOTES_SCRIPT)
@@ -228,6 +237,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._printed: dict[str, str] = {}  # each page's own text, for the PDF
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
+        self._social: dict[str, str] = {}  # each page's Open Graph and Twitter tags, set in on_env
         return config
 
     def _generated_pages(self) -> list[tuple[str, str]]:
@@ -263,7 +273,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             for file in files.documentation_pages():
                 if not file.generated_by and self._live.converted(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
-        for asset in (STYLESHEET, SCRIPT, NOTES_STYLESHEET, NOTES_SCRIPT):
+        for asset in (STYLESHEET, ARTICLE_STYLESHEET, SCRIPT, NOTES_STYLESHEET, NOTES_SCRIPT):
             content = (resources.files("ntsbrief") / "assets" / Path(asset).name).read_text(encoding="utf-8")
             files.append(File.generated(config, asset, content=content))
         return files
@@ -380,6 +390,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
                 _resolve_titles(self._pages[key].toc, result.search_pages[key])
             if assembled_page.search_text is not None:
                 self._search_content[key] = assembled_page.search_text
+        self._landing(layout, addresses)
+        self._social = self._social_tags(config)
         full = layout.full_text_page
         if assembled.full_text_own is not None:
             page = self._pages[full]
@@ -409,12 +421,11 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         return env
 
     def _pdf_url(self, config: MkDocsConfig) -> str | None:
-        """The PDF's address for links and metadata: absolute where the site's URL is known."""
-        if self.config.pdf is False:
-            return None
-        if isinstance(self.config.pdf, str):
-            return str(self.config.pdf)
-        return urljoin(config.site_url, str(self.config.pdf_file)) if config.site_url else str(self.config.pdf_file)
+        """The PDF's address for metadata: the typeset one's absolute where the site's URL is known."""
+        target = self._pdf_target()
+        if target is None or isinstance(self.config.pdf, str) or not config.site_url:
+            return target
+        return urljoin(config.site_url, target)
 
     def _write_pdf(self, config: MkDocsConfig) -> None:
         """The brief's PDF, typeset from the pages as written (see ``pdf``). A preview
@@ -454,11 +465,55 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         return pdf.printed_brief(self._result, sections, places, site, own[0] if own else None,
                                  self._publication.own_html, self.config.pdf_notes == "endnotes", config.site_dir)
 
+    def _landing(self, layout: Layout, addresses: Addresses) -> None:
+        """Title block, abstract and contents where a page has their markers (``landing.py``)."""
+        own = self._publication.own_item
+        facts = landing.facts(own) if own else None
+        for key, page in self._pages.items():
+            if not page.content or "<!-- ntsbrief:" not in page.content:
+                continue
+            block = None
+            if facts is not None:
+                has_box = bool(self._publication.own_html) and layout.cite_page is not None
+                cite = addresses.href(key, layout.cite_page, "cite-this") if has_box and layout.cite_page else None
+                block = landing.title_block_html(facts, cite, layout.cite_title, layout.pdf_href(addresses, key))
+            contents = landing.contents_html(_contents(self._nav.items, page, self._pages)) if self._nav else None
+            page.content = landing.fill(page.content, block, contents)
+
+    def _pdf_target(self) -> str | None:
+        """The brief's PDF: the one ntsbrief typesets (``pdf_file``), or the ``pdf``
+        option's (a URL, or a path within the site); none with ``pdf: false``."""
+        option = self.config.pdf
+        if option is False:
+            return None
+        return option if isinstance(option, str) else str(self.config.pdf_file)
+
+    def _social_tags(self, config: MkDocsConfig) -> dict[str, str]:
+        """Each page's Open Graph and Twitter tags (``social.py``)."""
+        own = self._publication.own_item
+        facts = landing.facts(own) if own else landing.Facts()
+        authors = facts.authors or ((config.site_author,) if config.site_author else ())
+        tags = {}
+        for key, page in self._pages.items():
+            description = page.meta.get("description") if isinstance(page.meta.get("description"), str) else None
+            # The cite page stands for the brief: it is shared under the brief's own title.
+            # (The entry's title is text; a page's title is HTML, as themes print it.)
+            own_title = own.get("title") if key == self._cite_page else None
+            # As the theme titles a page: its front matter's title first (Material's <title>).
+            shown = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
+            title = (" ".join(own_title.split()) if isinstance(own_title, str) and own_title.strip()
+                     else social.plain(shown or config.site_name))
+            tags[key] = social.tags_html(social.PageFacts(
+                title=title, site_name=config.site_name,
+                description=description or config.site_description or "",
+                url=page.canonical_url if config.site_url else None, authors=authors, date=facts.iso_date)) + "\n"
+        return tags
+
     def _layout(self) -> Layout:
         opts = self.config
         return Layout(opts.notes_page, opts.notes_title, opts.references_page, opts.references_title,
                       opts.full_text_page, opts.cite_page or next(iter(self._reading_order), None), opts.cite_title,
-                      opts.brief_entry, opts.downloads_dir, margin_notes=opts.margin_notes)
+                      opts.brief_entry, opts.downloads_dir, margin_notes=opts.margin_notes, pdf=self._pdf_target())
 
     @staticmethod
     def _write_full_text_into(page: Page, parts: Callable[[], Iterator[str]], frame: list[str]) -> None:
@@ -501,7 +556,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if self._nav is not None:
             self._live.navigation(_navigation_signature(self._nav))  # if it changed, every page did
         for key, page in self._pages.items():
-            head = self._publication.head_html if key == self._cite_page else ""
+            head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
             output = PageOutput(page.content or "", result.previews_script(key), head, tuple(_titles(page.toc)))
             before = self._live.written(key, output)
             if key not in self._reused or before == output:
@@ -569,9 +624,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if previews and "</body>" in output:
             at = output.rindex("</body>")
             output = output[:at] + previews + "\n" + output[at:]
-        if key == self._cite_page and self._publication.head_html and "</head>" in output:
+        head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
+        if head and "</head>" in output:
             at = output.index("</head>")
-            output = output[:at] + self._publication.head_html + "\n" + output[at:]
+            output = output[:at] + head + "\n" + output[at:]
         return output
 
     @event_priority(-100)  # the page as it will be written, after every other plugin
@@ -629,6 +685,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self.brief.records.clear()
         self._pages, self._sources, self._printed = {}, {}, {}
         self._result, self._publication = Resolution(), Publication()
+        self._social.clear()
 
     on_post_build = CombinedEvent(_complete_search_index, _write_outputs)
 
@@ -720,6 +777,25 @@ def _show_again(page: Page, shown: dict[str, Any]) -> None:
     page.markdown, page.meta, page.toc = shown["markdown"], dict(shown["meta"]), copy.deepcopy(shown["toc"])
     page._title_from_render = shown["title"]
     page.present_anchor_ids, page.links_to_anchors = shown["anchors"], shown["links"]
+
+
+def _contents(items: Iterable[StructureItem], here: Page, pages: dict[str, Page]) -> list[landing.ContentsEntry]:
+    """The nav as contents seen from page ``here`` (which it leaves out): each page
+    under its own first heading, as its text shows it, else its nav title."""
+    entries = []
+    for item in items:
+        children = tuple(_contents(getattr(item, "children", None) or [], here, pages))
+        if isinstance(item, Page):
+            if item.file.src_uri == here.file.src_uri:
+                continue
+            shown = pages.get(item.file.src_uri, item)
+            first = next((entry for entry in shown.toc if entry.level == 1), None)
+            title = first.title if first is not None else html.escape(social.plain(item.title or item.file.src_uri))
+            entries.append(landing.ContentsEntry(title, get_relative_url(item.url, here.url), children))
+        elif children or getattr(item, "url", None):
+            url = getattr(item, "url", None)
+            entries.append(landing.ContentsEntry(html.escape(item.title or ""), url, children))
+    return entries
 
 
 def _navigation_signature(nav: Navigation) -> str:

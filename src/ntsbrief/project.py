@@ -49,6 +49,7 @@ class Project:
     markdown_extensions: list[str] = field(default_factory=list)  # MkDocs' built-ins first
     mdx_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugin: dict[str, Any] | None = None  # the ntsbrief section as written (None: the plugin is not listed)
+    site_url: str | None = None
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -143,8 +144,10 @@ def read_project(config_file: Path) -> Project:
         raise ProjectError(f"{config_file}: 'nav' must be a list")
     names, configs = _extensions(data.get("markdown_extensions") or [], config_file)
     docs_dir = Path(os.path.abspath(config_file.parent / docs))  # as MkDocs makes it
+    site_url = data.get("site_url")
     return Project(config_file=config_file, docs_dir=docs_dir, nav=nav, markdown_extensions=names,
-                   mdx_configs=configs, plugin=_plugin_section(data.get("plugins") or [], config_file))
+                   mdx_configs=configs, plugin=_plugin_section(data.get("plugins") or [], config_file),
+                   site_url=site_url if isinstance(site_url, str) else None)
 
 
 def _extensions(given: object, config_file: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:

@@ -20,6 +20,7 @@ class Publication:
     own_html: str = ""  # the brief's own entry, formatted in the site's style
     head_html: str = ""  # Highwire meta tags and JSON-LD for the landing page
     downloads: dict[str, str] = field(default_factory=dict)  # file name -> content
+    own_item: dict[str, object] = field(default_factory=dict)  # the brief's own CSL-JSON record (its title block)
 
 
 def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fields: set[str],
@@ -34,7 +35,7 @@ def publish(brief: Brief, result: Resolution, own_key: str | None, exclude_field
                               "\0".join(sorted(exclude_fields)), "\0".join(sorted(brief.bibliography.opted_in)),
                               pdf_url or "", site_url or "")
     cached = brief.formatter.cache.read_json(key)
-    if isinstance(cached, dict) and set(cached) == {"own_html", "head_html", "downloads"}:
+    if isinstance(cached, dict) and set(cached) == set(Publication.__dataclass_fields__):
         return Publication(**cached)
     problems = len(brief.diagnostics)
     publication = _publish(brief, result, own_key, exclude_fields, pdf_url, site_url)
@@ -85,6 +86,7 @@ def _publish(brief: Brief, result: Resolution, own_key: str | None, exclude_fiel
     if own_key and own_key in items:
         own_item = items[own_key]
         publication.own_html = brief.format_entry(own_key)
+        publication.own_item = dict(own_item)
         publication.downloads.update({
             f"{own_key}.bib": exports.bibtex(brief.bibliography, [own_key], published),
             f"{own_key}.ris": exports.ris([own_item]),

@@ -443,12 +443,13 @@ def downloads_html(label: str, links: dict[str, str]) -> str:
     return f'<p class="ntsbrief-downloads">{esc(label)}: {items}</p>\n'
 
 
-def cite_box_html(title: str, entry_html: str, links: dict[str, str]) -> str:
-    """The "Cite this" box: the brief's own reference and its downloads."""
+def cite_box_html(title: str, entry_html: str, links: dict[str, str], pdf_href: str | None = None) -> str:
+    """The "Cite this" box: the brief's own reference, its downloads and the brief's PDF."""
+    pdf = downloads_html("Download the brief", {"PDF": pdf_href}) if pdf_href else ""
     return (f'<aside class="admonition quote ntsbrief-cite" id="cite-this" aria-labelledby="cite-this-title">\n'
             f'<p class="admonition-title" id="cite-this-title">{esc(title)}</p>\n'
             f'<p class="ntsbrief-cite-entry">{entry_html}</p>\n'
-            + downloads_html("Download the reference", links) + "</aside>")
+            + downloads_html("Download the reference", links) + pdf + "</aside>")
 
 
 def part_anchor(key: str) -> str:
@@ -468,7 +469,7 @@ def demoted_headings(fragment: str) -> str:
 def contents_html(entries: list[tuple[str, str]]) -> str:
     """An in-page table of contents from ``(href, title HTML)`` pairs."""
     items = "\n".join(f'<li><a href="{esc(href)}">{title}</a></li>' for href, title in entries)
-    return (f'<nav class="ntsbrief-contents" aria-labelledby="ntsbrief-contents-title">\n'
+    return (f'<nav class="ntsbrief-contents ntsbrief-full-text-contents" aria-labelledby="ntsbrief-contents-title">\n'
             f'<h2 id="ntsbrief-contents-title">Contents</h2>\n<ol>\n{items}\n</ol>\n</nav>')
 
 
