@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +51,7 @@ def main() -> None:
     parser.add_argument("--config", default="mkdocs.yml")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
-    site = corpus / "site-pdf-time"
+    site = Path(tempfile.mkdtemp(prefix="ntsbrief-pdf-time-")) / "site"
     off, on = with_pdf(corpus, args.config, False), with_pdf(corpus, args.config, True)
     build(off, site)  # the citation cache warm
     without = build(off, site)
@@ -64,6 +66,7 @@ def main() -> None:
           f"{pdf.name}: {pages} pages, {pdf.stat().st_size / 1e6:.1f} MB")
     for path in (off, on):
         path.unlink()
+    shutil.rmtree(site.parent)
 
 
 if __name__ == "__main__":
