@@ -120,9 +120,9 @@ def test_title_block_of_the_briefs_entry():
             "genre": "NTS Alert", "number": "2", "issued": {"date-parts": [[2011, 8]]},
             "publisher": "RSIS Centre", "publisher-place": "Singapore"}
     block = pdf.title_block(item, "About it", ("trafficking",), "en-GB")
-    assert block == pdf.TitleBlock("A Brief", ("Manpavan Kaur", "RSIS"), "NTS Alert, Issue 2", "August 2011",
+    assert block == pdf.TitleBlock("A Brief", ("Manpavan Kaur", "RSIS"), "NTS Alert, August 2011 (Issue 2)",
                                    "RSIS Centre, Singapore", "About it", ("trafficking",), "en-GB")
-    assert pdf.title_block({"title": "X", "issued": {"date-parts": [[2011]]}}).date == "2011"
+    assert pdf.title_block({"title": "X", "issued": {"date-parts": [[2011]]}}).issue == "2011"
 
 
 def _as_file(data: bytes):
@@ -223,7 +223,7 @@ def test_the_alerts_pdf_holds_the_sites_text_in_order(alert_site):
     notes = texts(alert_site / "notes" / "index.html", "ntsbrief-notes", ("li",))
     references = texts(alert_site / "references" / "index.html", "ntsbrief-references", ("div",))
     text = pdf_text(alert_site / "brief.pdf", "Responding to Protection Gaps in Malaysia’s Anti-Human Trafficking "
-                                              "Policies NTS Alert, Issue 2 · August 2011")
+                                              "Policies NTS Alert, August 2011 (Issue 2)")
     # Notes first: footnotes sit at the foot of their pages, between the paragraphs.
     found_notes, text = found_in_order(notes, text)
     assert not [note for note in notes if note in text]  # each note once: not again at its section's end

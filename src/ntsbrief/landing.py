@@ -69,6 +69,12 @@ def facts(item: dict[str, Any]) -> Facts:
                  _text(item.get("publisher-place", "")))
 
 
+def issue_line(found: Facts) -> str:
+    """The series line as text, as the title block shows it: "NTS Alert, August 2011 (Issue 2)"."""
+    shown = ", ".join(part for part in (found.series, found.date) if part)
+    return f"{shown} (Issue {found.number})" if found.number else shown
+
+
 def title_block_html(found: Facts, cite_href: str | None, cite_label: str, pdf_href: str | None = None) -> str:
     """The byline, series line and publisher line, then the buttons: the PDF (only
     when the brief has one) and "Cite this" (when the page has the box)."""

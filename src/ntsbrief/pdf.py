@@ -20,7 +20,6 @@ writes Typst. Nothing here knows the site generator.
 
 from __future__ import annotations
 
-import calendar
 import html
 import json
 import posixpath
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import landing
 from .cache import DiskCache, code_digest, digest
 from .citeproc import FormatError, pandoc_api_version, pandoc_path, pandoc_version
 from .citeproc import _run as run_pandoc
@@ -51,8 +51,7 @@ class TitleBlock:
 
     title: str
     authors: tuple[str, ...] = ()
-    series: str = ""  # e.g. "NTS Alert, Issue 2"
-    date: str = ""  # e.g. "August 2011"
+    issue: str = ""  # e.g. "NTS Alert, August 2011 (Issue 2)", as the site's title block says it
     publisher: str = ""  # e.g. "RSIS Centre …, Singapore"
     subject: str = ""  # the site's description
     keywords: tuple[str, ...] = ()
@@ -485,7 +484,7 @@ def typst_document(title_block: TitleBlock, body: str) -> str:
     t = title_block
     authors = ", ".join(typst_string(a) for a in t.authors)
     keywords = ", ".join(typst_string(k) for k in t.keywords)
-    running = " · ".join(p for p in (t.series, t.date) if p)
+    running = t.issue
     lines = [
         f"#set document(title: {typst_string(t.title)}, author: ({authors}{',' if len(t.authors) == 1 else ''}),"
         f" keywords: ({keywords}{',' if len(t.keywords) == 1 else ''}),"
@@ -606,23 +605,9 @@ def _first_line(text: str) -> str:
 
 def title_block(item: dict[str, Any], subject: str = "", keywords: tuple[str, ...] = (), language: str = "en",
                 url: str = "") -> TitleBlock:
-    """The title block of the brief's own entry (CSL-JSON, as pandoc read it)."""
-    authors = tuple(_name(n) for n in item.get("author") or item.get("editor") or [] if _name(n))
-    series = item.get("collection-title") or item.get("genre") or ""
-    number = item.get("collection-number") or item.get("number") or ""
-    if series and number:
-        series = f"{series}, Issue {number}"
-    parts = (item.get("issued") or {}).get("date-parts") or [[]]
-    year, month = [*parts[0], None, None][:2]
-    date = " ".join(str(p) for p in (calendar.month_name[int(month)] if month else "", year or "") if p)
-    publisher = ", ".join(p for p in (item.get("publisher", ""), item.get("publisher-place", "")) if p)
-    return TitleBlock(str(item.get("title", "")), authors, str(series), date, publisher, subject, keywords,
-                      language or "en", url)
-
-
-def _name(name: dict[str, Any]) -> str:
-    if name.get("literal"):
-        return str(name["literal"])
-    return " ".join(str(p) for p in (name.get("given"), name.get("dropping-particle"),
-                                     name.get("non-dropping-particle"), name.get("family"),
-                                     name.get("suffix")) if p)
+    """The title block of the brief's own entry (CSL-JSON, as pandoc read it), as
+    the site's landing page has it (``landing.facts``)."""
+    found = landing.facts(item)
+    publisher = ", ".join(p for p in (found.publisher, found.place) if p)
+    return TitleBlock(str(item.get("title", "")), found.authors, landing.issue_line(found), publisher, subject,
+                      keywords, language or "en", url)
