@@ -27,6 +27,18 @@ def test_facts_come_from_the_entry():
                                   "Singapore")
 
 
+def test_a_view_with_contents_of_its_own_drops_the_pages_and_their_heading():
+    heading = '<h2 id="contents">Contents<a class="headerlink" href="#contents">¶</a></h2>'
+    page = f"<p>Text.</p>\n{heading}\n{landing.CONTENTS_MARKER}"
+    assert landing.without_contents(page) == "<p>Text.</p>\n"
+    assert landing.without_contents(f"<p>A</p>{landing.CONTENTS_MARKER}<h2>Next</h2>") == "<p>A</p><h2>Next</h2>"
+    # Only the heading right before the marker goes: an earlier one keeps its section.
+    page = f"<h2>Aims</h2><p>Text.</p>{landing.CONTENTS_MARKER}"
+    assert landing.without_contents(page) == "<h2>Aims</h2><p>Text.</p>"
+    assert landing.without_contents("<p>No marker.</p>") == "<p>No marker.</p>"
+    assert landing.issue_line(landing.facts(REPORT)) == "NTS Alert, August 2011 (Issue 2)"
+
+
 def test_facts_of_other_entries():
     assert landing.facts({"author": [{"literal": "World Bank"}, {"family": "Doe", "given": "J.",
                                                                  "non-dropping-particle": "van"}],
@@ -158,6 +170,10 @@ def test_the_landing_page_gets_its_title_block_abstract_and_contents(tmp_path):
                       ("references/", "References"), ("full-text/", "Full text")]
     assert "<li>Part\n<ol>" in contents
     assert "ntsbrief:" not in page  # every marker replaced
+    # The full text has its own contents: the landing page's part has its title block and abstract, not its list.
+    whole = (tmp_path / "site" / "full-text" / "index.html").read_text(encoding="utf-8")
+    assert whole.count('<nav class="ntsbrief-contents') == 1 and "ntsbrief-full-text-contents" in whole
+    assert '<div class="ntsbrief-title-block">' in whole and 'role="doc-abstract"' in whole
     assert "site_url is not set" in built.log and "WARNING" not in built.log  # said, not a --strict failure
 
 

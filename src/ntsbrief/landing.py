@@ -127,6 +127,16 @@ def mark_abstract(page_html: str) -> str:
             + page_html[end + len(ABSTRACT_END):])
 
 
+# The contents marker, with the heading that introduces it (the nearest one before it).
+_CONTENTS_RE = re.compile(r"(?:<h([1-6])[\s>](?:(?!<h[1-6]).)*?</h\1>\s*)?" + re.escape(CONTENTS_MARKER), re.S)
+
+
+def without_contents(page_html: str) -> str:
+    """The page without its contents marker and the heading that introduces it: for a
+    view that has contents of its own (the full text, the PDF)."""
+    return _CONTENTS_RE.sub("", page_html)
+
+
 def fill(page_html: str, title_block: str | None, contents: str | None) -> str:
     """The landing page with its title block, abstract and contents where its markers are."""
     if title_block is not None and TITLE_MARKER in page_html:

@@ -34,7 +34,6 @@ from . import landing
 from .cache import DiskCache, code_digest, digest
 from .citeproc import FormatError, pandoc_api_version, pandoc_path, pandoc_version
 from .citeproc import _run as run_pandoc
-from .landing import CONTENTS_MARKER
 from .pandoc_ast import Node
 
 if TYPE_CHECKING:
@@ -544,8 +543,6 @@ def make_pdf(brief: PrintedBrief, cache: DiskCache | None = None) -> bytes:
 
 
 _FIRST_H1_RE = re.compile(r"<h1[\s>].*?</h1>\s*", re.S)
-# The landing page's contents marker, with the heading that introduces it.
-_CONTENTS_RE = re.compile(r"(?:<h([1-6])[\s>](?:(?!<h[1-6]).)*?</h\1>\s*)?" + re.escape(CONTENTS_MARKER), re.S)
 
 
 @dataclass(frozen=True)
@@ -585,7 +582,7 @@ def printed_brief(result: Resolution, sections: list[Section], places: Places, s
     for section in sections:
         if section.url == places.cite_url and not front:
             # Its title and its contents are the PDF's own (the title block, the outline).
-            front = _CONTENTS_RE.sub("", _FIRST_H1_RE.sub("", section.html, count=1))
+            front = landing.without_contents(_FIRST_H1_RE.sub("", section.html, count=1))
         else:
             own_sections.append(section)
     title = title_block({**(own or {}), "title": site.name}, site.description, site.keywords, site.language, site.url)

@@ -235,6 +235,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         self._sources: dict[str, str] = {}  # each page's source as MkDocs reads it, read in on_files
         self._pages: dict[str, Page] = {}
         self._printed: dict[str, str] = {}  # each page's own text, for the PDF
+        self._in_full_text: dict[str, str] = {}  # a landing page's text as the full text shows it
         self._write_full_text: Callable[[list[str]], None] | None = None  # set in on_env
         self._full_text_frame: list[str] | None = None  # the built page around the text's place
         self._social: dict[str, str] = {}  # each page's Open Graph and Twitter tags, set in on_env
@@ -405,7 +406,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             memo = self._live.full_text if self._serving else None
             self._write_full_text = functools.partial(
                 self._write_full_text_into, page, lambda: full_text_parts(
-                    {key: page.content or "" for key, page in self._pages.items()}, self._reading_order, result,
+                    {key: self._in_full_text.get(key, page.content or "") for key, page in self._pages.items()},
+                    self._reading_order, result,
                     layout, titles, addresses, memo))
         for diagnostic in sorted(self.brief.diagnostics, key=lambda d: (d.path, d.line or 0)):
             log.warning(str(diagnostic))
@@ -469,6 +471,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         """Title block, abstract and contents where a page has their markers (``landing.py``)."""
         own = self._publication.own_item
         facts = landing.facts(own) if own else None
+        self._in_full_text = {}
         for key, page in self._pages.items():
             if not page.content or "<!-- ntsbrief:" not in page.content:
                 continue
@@ -478,6 +481,8 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
                 cite = addresses.href(key, layout.cite_page, "cite-this") if has_box and layout.cite_page else None
                 block = landing.title_block_html(facts, cite, layout.cite_title, layout.pdf_href(addresses, key))
             contents = landing.contents_html(_contents(self._nav.items, page, self._pages)) if self._nav else None
+            # The full text has contents of its own.
+            self._in_full_text[key] = landing.fill(landing.without_contents(page.content), block, None)
             page.content = landing.fill(page.content, block, contents)
 
     def _pdf_target(self) -> str | None:
@@ -683,7 +688,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         # the clusters formatted). Every object kept alive is rescanned by each garbage
         # collection of every later build.
         self.brief.records.clear()
-        self._pages, self._sources, self._printed = {}, {}, {}
+        self._pages, self._sources, self._printed, self._in_full_text = {}, {}, {}, {}
         self._result, self._publication = Resolution(), Publication()
         self._social.clear()
 
