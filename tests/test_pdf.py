@@ -33,8 +33,8 @@ ARTIFACTS = ROOT / "artifacts" / "pdf"
 # -- the steps ------------------------------------------------------------------
 
 def printed_blocks(brief: pdf.PrintedBrief) -> list[dict]:
-    """``for_print`` of what pandoc's HTML reader reads of ``pandoc_html``."""
-    document = json.loads(_run([pandoc_path(), "--from=html", "--to=json"], pdf.pandoc_html(brief))[0])
+    """``for_print`` of what pandoc's HTML reader reads of ``pandoc_parts``, as one document."""
+    document = json.loads(_run([pandoc_path(), "--from=html", "--to=json"], "\n".join(pdf.pandoc_parts(brief)))[0])
     return pdf.for_print(document["blocks"], brief)
 
 

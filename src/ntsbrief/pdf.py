@@ -137,11 +137,6 @@ def section_anchor(index: int) -> str:
     return f"{_SECTION_PREFIX}{index}"
 
 
-def pandoc_html(brief: PrintedBrief) -> str:
-    """The brief as one HTML document (see ``pandoc_parts``)."""
-    return "<html><body>\n" + "\n".join(pandoc_parts(brief)) + "\n</body></html>"
-
-
 def pandoc_parts(brief: PrintedBrief) -> list[str]:
     """The brief's parts in HTML, each read by pandoc on its own: sections in reading
     order, each headed by its title, then the notes (held aside for footnotes) and
@@ -179,8 +174,9 @@ def _headed(section: Section) -> str:
 
 def typst_body(brief: PrintedBrief, run: Callable[[list[str], str], tuple[str, str]] = run_pandoc) -> str:
     """The brief's body in Typst, written by pandoc from ``pandoc_parts``. pandoc's
-    HTML reader and Typst writer take minutes on a long brief: the parts go to two
-    processes at a time (this machine kind has two cores), blocks being independent."""
+    HTML reader and Typst writer are most of a long brief's PDF time: the parts go to
+    two processes at a time (the machines this runs on have two cores), blocks being
+    independent."""
     def read(part: str) -> Node:
         return dict(json.loads(run([pandoc_path(), "--from=html", "--to=json"], part)[0]))
 
@@ -261,11 +257,10 @@ def _numbered(number: int, note: list[Node]) -> list[Node]:
     return [{"t": "Para", "c": mark}, *note]
 
 
-# A heading's permalink, text only screen readers get on the site (the PDF is
-# tagged instead), the "Cite this" box (its entry heads the PDF), downloads, and
-# back-links to where a work is cited or a note is marked.
-_WEB_ONLY = frozenset({"headerlink", "ntsbrief-sr", "ntsbrief-cite", "ntsbrief-downloads", "ntsbrief-citedin",
-                       "ntsbrief-backref"})
+# In a page's own text: a heading's permalink, and text only screen readers get on
+# the site (the PDF is tagged instead). What the site adds to pages (the Cite box,
+# downloads, back-links, "Cited in") never reaches the PDF: see ``printed_brief``.
+_WEB_ONLY = frozenset({"headerlink", "ntsbrief-sr"})
 _WITH_ATTR = frozenset({"Div", "Span", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
 
 

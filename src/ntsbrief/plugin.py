@@ -391,8 +391,10 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
                 _resolve_titles(self._pages[key].toc, result.search_pages[key])
             if assembled_page.search_text is not None:
                 self._search_content[key] = assembled_page.search_text
-        self._landing(layout, addresses)
-        self._social = self._social_tags(config)
+        own = self._publication.own_item
+        facts = landing.facts(own) if own else None
+        self._landing(layout, addresses, facts)
+        self._social = self._social_tags(config, facts or landing.Facts())
         full = layout.full_text_page
         if assembled.full_text_own is not None:
             page = self._pages[full]
@@ -462,23 +464,19 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         site = pdf.SiteFacts(config.site_name, config.site_description or "", config.site_author or "",
                              config.site_url or "", config.theme.get("language") or "en",
                              tuple(str(k) for k in self.config.keywords))
-        key = layout.own_key
-        own = self.brief.csl_items([key]) if key is not None and key in self.brief.bibliography else []
-        return pdf.printed_brief(self._result, sections, places, site, own[0] if own else None,
+        return pdf.printed_brief(self._result, sections, places, site, self._publication.own_item or None,
                                  self._publication.own_html, self.config.pdf_notes == "endnotes", config.site_dir)
 
-    def _landing(self, layout: Layout, addresses: Addresses) -> None:
+    def _landing(self, layout: Layout, addresses: Addresses, facts: landing.Facts | None) -> None:
         """Title block, abstract and contents where a page has their markers (``landing.py``)."""
-        own = self._publication.own_item
-        facts = landing.facts(own) if own else None
         self._in_full_text = {}
+        cite_page = layout.cite_page if self._publication.own_html else None  # the page with the Cite box
         for key, page in self._pages.items():
             if not page.content or "<!-- ntsbrief:" not in page.content:
                 continue
             block = None
             if facts is not None:
-                has_box = bool(self._publication.own_html) and layout.cite_page is not None
-                cite = addresses.href(key, layout.cite_page, "cite-this") if has_box and layout.cite_page else None
+                cite = addresses.href(key, cite_page, "cite-this") if cite_page else None
                 block = landing.title_block_html(facts, cite, layout.cite_title, layout.pdf_href(addresses, key))
             contents = landing.contents_html(_contents(self._nav.items, page, self._pages)) if self._nav else None
             # The full text has contents of its own.
@@ -493,10 +491,13 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
             return None
         return option if isinstance(option, str) else str(self.config.pdf_file)
 
-    def _social_tags(self, config: MkDocsConfig) -> dict[str, str]:
+    def _head(self, key: str) -> str:
+        """What page ``key`` adds to its head: its Open Graph tags, and the brief's metadata on the cite page."""
+        return self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
+
+    def _social_tags(self, config: MkDocsConfig, facts: landing.Facts) -> dict[str, str]:
         """Each page's Open Graph and Twitter tags (``social.py``)."""
         own = self._publication.own_item
-        facts = landing.facts(own) if own else landing.Facts()
         authors = facts.authors or ((config.site_author,) if config.site_author else ())
         tags = {}
         for key, page in self._pages.items():
@@ -561,7 +562,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if self._nav is not None:
             self._live.navigation(_navigation_signature(self._nav))  # if it changed, every page did
         for key, page in self._pages.items():
-            head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
+            head = self._head(key)
             output = PageOutput(page.content or "", result.previews_script(key), head, tuple(_titles(page.toc)))
             before = self._live.written(key, output)
             if key not in self._reused or before == output:
@@ -629,7 +630,7 @@ class NtsBriefPlugin(BasePlugin[NtsBriefConfig]):  # type: ignore[no-untyped-cal
         if previews and "</body>" in output:
             at = output.rindex("</body>")
             output = output[:at] + previews + "\n" + output[at:]
-        head = self._social.get(key, "") + (self._publication.head_html if key == self._cite_page else "")
+        head = self._head(key)
         if head and "</head>" in output:
             at = output.index("</head>")
             output = output[:at] + head + "\n" + output[at:]
